@@ -34,6 +34,9 @@ export interface ServiceConfig {
   readonly alarmNames: readonly string[];
 }
 
+/** The seed workflow's rollback types. database/infrastructure are advisory (never automatic). */
+export type RollbackType = 'application' | 'infrastructure' | 'database' | 'full';
+
 export type TriggerKind = 'deployment-failed' | 'alarm' | 'manual';
 
 /** What started this execution, normalised. */
@@ -80,6 +83,8 @@ export interface RollbackRequest {
   readonly dryRun: boolean;
   /** Free-text reason given by a person (manual starts). */
   readonly reason?: string;
+  /** Manual starts: the seed's rollback type (default application). */
+  readonly rollbackType: RollbackType;
   readonly action: RequestAction;
   /** Why the action is skip or watch: a constant from lambdas/core/reasons.ts ... */
   readonly actionReason?: string;
@@ -243,4 +248,6 @@ export interface ManualStartInput {
   readonly confirm?: string;
   readonly reason?: string;
   readonly requestedBy?: string;
+  /** The seed's rollback types; only `application` changes anything, the rest add advice. */
+  readonly rollbackType?: RollbackType;
 }
