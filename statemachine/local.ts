@@ -1,0 +1,181 @@
+/**
+ * Executes statemachine/rollback.asl.json locally (aws-local-stepfunctions) with real handler
+ * code in place of the Lambda functions: the same definition that is deployed, with the same
+ * Retry/Catch. Used by the state-machine tests, the end-to-end scenarios, the demo and the bench.
+ */
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { RollbackState } from '../lambdas/shared/types';
+import {
+  type DefinitionSettings,
+  renderDefinition,
+  substitutionsFor,
+  TASK_FUNCTIONS,
+  type TaskFunctionId,
+  taskStateFunctions,
+} from './definition';
+
+/** A Lambda handler as the state machine calls it. */
+export type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface LocalRunOptions {
+  /** The execution input: a raw EventBridge event or a manual start. */
+  readonly input: unknown;
+  /** The code behind each function of the definition. */
+  readonly handlers: Record<TaskFunctionId, TaskHandler>;
+  readonly settings?: DefinitionSettings;
+  /** Execution name; the execution ARN is derived from it. */
+  readonly executionName?: string;
+  /** Runs before each Task state calls its handler, e.g. to advance a modelled clock. */
+  readonly beforeTask?: (stateName: string, input: RollbackState) => Promise<void> | void;
+  /** Real milliseconds each Wait state sleeps (default 0: a modelled clock stands for the wait). */
+  readonly waitMs?: number;
+  /** Abort the execution after this many state transitions (a loop guard for tests). */
+  readonly maxTransitions?: number;
+  /** Called for every state entered, as it happens. */
+  readonly onStateEntered?: (stateName: string, input: unknown) => void;
+}
+
+export interface LocalRunResult {
+  readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  readonly executionArn: string;
+  /** The final state on success. */
+  readonly output?: RollbackState;
+  /** Error and cause of a failed execution (the Fail state's ErrorPath/CausePath). */
+  readonly error?: { readonly Error: string; readonly Cause: string };
+  /** Names of the states entered, in order. */
+  readonly statesEntered: readonly string[];
+  /** One entry per Retry taken: the state's name. */
+  readonly retried: readonly string[];
+  /** One entry per Catch taken: the state's name. */
+  readonly caught: readonly string[];
+  /** State transitions as Step Functions bills them (one per state entered). */
+  readonly transitions: number;
+}
+
+/** Default settings for local runs: AWS-like polling, a 15-minute stabilisation timeout. */
+export const LOCAL_SETTINGS: DefinitionSettings = { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 900 };
+
+const LOCAL_ACCOUNT = '111122223333';
+const LOCAL_REGION = 'us-east-1';
+
+function functionArn(id: TaskFunctionId): string {
+  return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:ecs-auto-rollback-${TASK_FUNCTIONS[id].dir}`;
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * A thrown error as Step Functions reports a Lambda error: Error = the error's name,
+ * Cause = JSON {errorType, errorMessage, trace}.
+ */
+function asLambdaError(error: unknown): Error {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const reported = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
+  reported.name = e.name;
+  return reported;
+}
+
+/** Runs one execution to its end and reports the path taken. */
+export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  const settings = options.settings ?? LOCAL_SETTINGS;
+  const arns = Object.fromEntries(
+    (Object.keys(TASK_FUNCTIONS) as TaskFunctionId[]).map((id) => [id, functionArn(id)]),
+  ) as Record<TaskFunctionId, string>;
+  const substitutions = substitutionsFor(arns, settings);
+  const definition = renderDefinition(substitutions);
+  const functionsByState = taskStateFunctions(definition, substitutions);
+  const executionName = options.executionName ?? `local-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:ecs-auto-rollback:${executionName}`;
+
+  let invocations = 0;
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(functionsByState).map(([stateName, id]) => [
+      stateName,
+      async (input: unknown) => {
+        await options.beforeTask?.(stateName, input as RollbackState);
+        invocations += 1;
+        try {
+          const functionName = `ecs-auto-rollback-${TASK_FUNCTIONS[id].dir}`;
+          return (await options.handlers[id](input, lambdaContext(functionName, `local-${invocations}`))) as never;
+        } catch (error) {
+          throw asLambdaError(error);
+        }
+      },
+    ]),
+  );
+  const states = Object.entries((definition as { States: Record<string, { Type: string; Retry?: unknown }> }).States);
+  const waitTimeOverrides = Object.fromEntries(
+    states.filter(([, s]) => s.Type === 'Wait').map(([name]) => [name, options.waitMs ?? 0]),
+  );
+  const retryIntervalOverrides = Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, 0]));
+
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(options.input as never, {
+    overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+    noThrowOnAbort: true,
+    context: { Execution: { Id: executionArn, Name: executionName } },
+  });
+
+  const statesEntered: string[] = [];
+  const retried: string[] = [];
+  const caught: string[] = [];
+  let error: LocalRunResult['error'];
+  const maxTransitions = options.maxTransitions ?? 500;
+  let aborted = false;
+  const consumeLogs = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') {
+        statesEntered.push(event.state.name);
+        options.onStateEntered?.(event.state.name, event.state.input);
+        if (statesEntered.length > maxTransitions && !aborted) {
+          aborted = true;
+          execution.abort();
+        }
+      } else if (event.type === 'StateRetried') {
+        retried.push(event.state.name);
+      } else if (event.type === 'StateCaught') {
+        caught.push(event.state.name);
+      } else if (event.type === 'ExecutionFailed') {
+        error = { Error: event.Error, Cause: String(event.Cause) };
+      }
+    }
+  })();
+
+  let output: unknown;
+  let failed = false;
+  try {
+    output = await execution.result;
+  } catch (e) {
+    failed = true;
+    const cause = (e as { cause?: { name?: string; message?: string } }).cause;
+    error ??= { Error: cause?.name ?? (e as Error).name, Cause: cause?.message ?? (e as Error).message };
+  }
+  await consumeLogs;
+  const status = aborted || output === null ? 'ABORTED' : failed ? 'FAILED' : 'SUCCEEDED';
+  return {
+    status,
+    executionArn,
+    ...(status === 'SUCCEEDED' ? { output: output as RollbackState } : {}),
+    ...(error !== undefined && status === 'FAILED' ? { error } : {}),
+    statesEntered,
+    retried,
+    caught,
+    transitions: statesEntered.length,
+  };
+}
