@@ -179,9 +179,10 @@ export interface StabilityResult {
 }
 
 export interface HealthCheck {
-  readonly kind: 'target-group' | 'http';
+  /** `ecs-deployment`: nothing to probe was configured; the ECS deployment state was relied on. */
+  readonly kind: 'target-group' | 'http' | 'ecs-deployment';
   readonly ok: boolean;
-  /** What was checked (target group ARN or URL). */
+  /** What was checked (target group ARN, URL, or the deployment). */
   readonly subject: string;
   /** What was seen, e.g. "3/3 targets healthy" or "HTTP 503 after 3 attempts". */
   readonly detail: string;
