@@ -1,0 +1,238 @@
+/**
+ * The I/O layer of `ecs-rollback`: everything it touches (Step Functions client, stdin,
+ * stdout, stderr, env, clock) comes in through CliIo, so tests drive it in-process.
+ */
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import {
+  buildStartInput,
+  type Command,
+  describeExplicitTarget,
+  describeSelector,
+  executionArnFor,
+  executionNameFor,
+  type GlobalOptions,
+  type HistoryCommand,
+  isExecutionArn,
+  parseCommand,
+  regionOfArn,
+  type StartCommand,
+  type StatusCommand,
+  stateMachineNameFor,
+} from './args';
+import { EXIT, UsageError } from './exit-codes';
+import {
+  formatHistoryTable,
+  HELP,
+  type HistoryRow,
+  historyRow,
+  isExecutionEnd,
+  matchesSelector,
+  newProgressMemo,
+  outcomeOf,
+  progressLines,
+} from './format';
+import {
+  CliAwsError,
+  describeExecution,
+  executionHistory,
+  findStateMachineArn,
+  recentExecutionArns,
+  startExecution,
+} from './sfn';
+
+/** Something text can be written to. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** What the CLI reads and writes, given by the entry point (real process) or a test. */
+export interface CliIo {
+  readonly stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean };
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Step Functions client for a region (undefined: the SDK's own default). */
+  readonly createClient: (region: string | undefined) => SFNClient;
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+  readonly now?: () => Date;
+  /** A few random characters that make execution names unique. */
+  readonly randomSuffix?: () => string;
+}
+
+const STATE_MACHINE_ENV = 'ECS_ROLLBACK_STATE_MACHINE_ARN';
+
+const defaultSleep = (milliseconds: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, milliseconds);
+  });
+
+function println(sink: TextSink, text = ''): void {
+  sink.write(`${text}\n`);
+}
+
+function regionFor(global: GlobalOptions, env: CliIo['env'], executionArn?: string): string | undefined {
+  return (
+    global.region ??
+    regionOfArn(global.stateMachineArn) ??
+    regionOfArn(executionArn) ??
+    (global.project === undefined ? regionOfArn(env[STATE_MACHINE_ENV]) : undefined)
+  );
+}
+
+async function resolveStateMachine(
+  global: GlobalOptions,
+  env: CliIo['env'],
+  client: SFNClient,
+  region: string | undefined,
+): Promise<string> {
+  if (global.stateMachineArn !== undefined) return global.stateMachineArn;
+  if (global.project !== undefined) {
+    const name = stateMachineNameFor(global.project);
+    const arn = await findStateMachineArn(client, name);
+    if (arn === undefined) {
+      throw new UsageError(
+        `no state machine named ${name} in ${region ?? 'the default region'}: deploy it (npx cdk deploy -c project=${global.project}), check --region, or pass --state-machine-arn`,
+      );
+    }
+    return arn;
+  }
+  const fromEnv = env[STATE_MACHINE_ENV]?.trim();
+  if (fromEnv) return fromEnv;
+  throw new UsageError(`no state machine: pass --state-machine-arn or set ${STATE_MACHINE_ENV} (or pass --project)`);
+}
+
+function readLine(stdin: CliIo['stdin']): Promise<string | undefined> {
+  const lines = createInterface({ input: stdin, terminal: false });
+  return new Promise((resolve) => {
+    lines.once('line', (line) => {
+      resolve(line);
+      lines.close();
+    });
+    lines.once('close', () => resolve(undefined));
+  });
+}
+
+async function follow(client: SFNClient, executionArn: string, intervalSeconds: number, io: CliIo): Promise<number> {
+  const sleep = io.sleep ?? defaultSleep;
+  const memo = newProgressMemo();
+  for (;;) {
+    const events = await executionHistory(client, executionArn);
+    for (const line of progressLines(events, memo)) println(io.stdout, line);
+    if (events.some(isExecutionEnd)) {
+      const outcome = outcomeOf(await describeExecution(client, executionArn, events));
+      println(io.stdout);
+      for (const line of outcome.lines) println(io.stdout, line);
+      return outcome.exitCode;
+    }
+    await sleep(intervalSeconds * 1000);
+  }
+}
+
+async function runStart(command: StartCommand, io: CliIo): Promise<number> {
+  const input = buildStartInput(command, io.env);
+  const where = describeSelector(command.selector);
+  if (!command.dryRun && !command.yes && io.stdin.isTTY !== true) {
+    throw new UsageError(
+      `not rolling back ${where} without confirmation: stdin is not a terminal. Pass --yes to confirm (or --dry-run to see the plan only)`,
+    );
+  }
+  const region = regionFor(command.global, io.env);
+  const client = io.createClient(region);
+  const stateMachineArn = await resolveStateMachine(command.global, io.env, client, region);
+  println(
+    io.stderr,
+    `${command.dryRun ? 'Dry run: planning' : 'Rolling back'} ${where} to ${describeExplicitTarget(command.target)}${
+      command.rollbackType === undefined ? '' : ` (type ${command.rollbackType})`
+    }.`,
+  );
+  if (!command.dryRun && !command.yes) {
+    io.stderr.write(`Type CONFIRM to roll back ${where}: `);
+    const answer = await readLine(io.stdin);
+    if (answer?.trim() !== 'CONFIRM') {
+      println(io.stderr, 'Not confirmed: nothing was started.');
+      return EXIT.ABORTED;
+    }
+  }
+  const name = executionNameFor(input, (io.now ?? (() => new Date()))(), (io.randomSuffix ?? (() => randomBytes(2).toString('hex')))());
+  const executionArn = await startExecution(client, stateMachineArn, name, input);
+  println(io.stdout, executionArn);
+  if (!command.wait) {
+    println(io.stderr, `Started. Follow it with: ecs-rollback status ${executionArn}`);
+    return EXIT.OK;
+  }
+  return follow(client, executionArn, command.intervalSeconds, io);
+}
+
+async function runStatus(command: StatusCommand, io: CliIo): Promise<number> {
+  const givenArn = isExecutionArn(command.execution) ? command.execution : undefined;
+  const region = regionFor(command.global, io.env, givenArn);
+  const client = io.createClient(region);
+  const executionArn =
+    givenArn ?? executionArnFor(await resolveStateMachine(command.global, io.env, client, region), command.execution);
+  if (command.follow) {
+    println(io.stdout, `Following ${executionArn}`);
+    return follow(client, executionArn, command.intervalSeconds, io);
+  }
+  const view = await describeExecution(client, executionArn);
+  const outcome = outcomeOf(view);
+  println(io.stdout, `${view.name}: ${view.status}${view.startDate === undefined ? '' : ` (started ${view.startDate.toISOString()})`}`);
+  for (const line of outcome.lines) println(io.stdout, line);
+  return outcome.exitCode;
+}
+
+async function runHistory(command: HistoryCommand, io: CliIo): Promise<number> {
+  const region = regionFor(command.global, io.env);
+  const client = io.createClient(region);
+  const stateMachineArn = await resolveStateMachine(command.global, io.env, client, region);
+  const filtered = command.selector.cluster !== undefined;
+  const scanLimit = filtered ? Math.min(command.limit * 5, 500) : command.limit;
+  const now = (io.now ?? (() => new Date()))();
+  const rows: HistoryRow[] = [];
+  for (const executionArn of await recentExecutionArns(client, stateMachineArn, scanLimit)) {
+    const view = await describeExecution(client, executionArn);
+    if (!matchesSelector(view, command.selector)) continue;
+    rows.push(historyRow(view, now));
+    if (rows.length >= command.limit) break;
+  }
+  if (rows.length === 0) {
+    println(io.stdout, `No rollbacks of ${describeSelector(command.selector)} yet.`);
+    return EXIT.OK;
+  }
+  println(io.stdout, formatHistoryTable(rows));
+  return EXIT.OK;
+}
+
+function run(command: Command, io: CliIo): Promise<number> {
+  switch (command.kind) {
+    case 'help':
+      println(io.stdout, HELP[command.topic]);
+      return Promise.resolve(EXIT.OK);
+    case 'start':
+      return runStart(command, io);
+    case 'status':
+      return runStatus(command, io);
+    case 'history':
+      return runHistory(command, io);
+  }
+}
+
+/** Runs `ecs-rollback` with these arguments; resolves to the exit code (see EXIT). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await run(parseCommand(argv), io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      println(io.stderr, `ecs-rollback: ${error.message}`);
+      return EXIT.USAGE;
+    }
+    if (error instanceof CliAwsError) {
+      println(io.stderr, `ecs-rollback: ${error.message}`);
+      if (error.hint !== undefined) println(io.stderr, `  what to do: ${error.hint}`);
+      return EXIT.AWS_ERROR;
+    }
+    println(io.stderr, `ecs-rollback: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.AWS_ERROR;
+  }
+}
