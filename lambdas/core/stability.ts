@@ -1,0 +1,205 @@
+/**
+ * Stability decisions, pure: is the rollback deployment done (COMPLETED, or RECOVERED as soon as
+ * its tasks are healthy targets, without waiting out the old tasks' deregistration delay),
+ * failed, replaced, timed out, or still in progress, and how long to wait before looking again.
+ */
+import type { DeploymentRef, Settings, StabilityResult } from '../shared/types';
+import { allTargetGroupsHealthy, type TargetGroupObservation } from './health';
+import { REASONS } from './reasons';
+
+/** A deployment as DescribeServices lists it (the fields decisions need). */
+export interface DeploymentSnapshot {
+  readonly id?: string;
+  /** PRIMARY | ACTIVE | INACTIVE */
+  readonly status?: string;
+  readonly taskDefinition?: string;
+  /** IN_PROGRESS | COMPLETED | FAILED */
+  readonly rolloutState?: string;
+  readonly rolloutStateReason?: string;
+  readonly desiredCount?: number;
+  readonly runningCount?: number;
+  readonly pendingCount?: number;
+  readonly createdAt?: Date;
+}
+
+/** What one check saw. */
+export interface StabilityObservation {
+  /** The deployment being followed ($.deployment). */
+  readonly followed: DeploymentRef;
+  /** ACTIVE | DRAINING | INACTIVE, or ECS's failure reason (MISSING) when it does not know the service. */
+  readonly serviceStatus: string;
+  /** The followed deployment as the service lists it now; absent when it is gone. */
+  readonly deployment?: DeploymentSnapshot;
+  /** Other deployments still listed (old tasks not yet drained). */
+  readonly otherDeployments: number;
+  /** Target groups the deployment's tasks register in (configured, or the service's own). */
+  readonly targetGroupCount: number;
+  /** The deployment's tasks in each target group; absent when not looked up. */
+  readonly targets?: readonly TargetGroupObservation[];
+  /** Seconds since the deployment started. */
+  readonly elapsedSeconds: number;
+}
+
+/** Longest wait while the new tasks are registered but not yet healthy: recovery is near. */
+export const NEAR_RECOVERY_WAIT_SECONDS = 5;
+/** Longest wait while running tasks are being registered in their target groups. */
+export const REGISTERING_WAIT_SECONDS = 10;
+
+const INACTIVE_SERVICE_STATUSES = new Set(['INACTIVE', 'DRAINING']);
+
+/** `riderapp:14` from a task definition ARN (or the input itself when it is not an ARN). */
+export function shortTaskDefinition(taskDefinition: string): string {
+  const marker = ':task-definition/';
+  const at = taskDefinition.indexOf(marker);
+  return at === -1 ? taskDefinition : taskDefinition.slice(at + marker.length);
+}
+
+/** True when two task definition references (ARN or family:revision) name the same revision. */
+export function sameTaskDefinition(a: string, b: string): boolean {
+  return shortTaskDefinition(a) === shortTaskDefinition(b);
+}
+
+/** The deployment of the list with this id. */
+export function findDeployment<D extends DeploymentSnapshot>(deployments: readonly D[], id: string): D | undefined {
+  return deployments.find((d) => d.id === id);
+}
+
+/**
+ * The PRIMARY deployment when it already runs `taskDefinitionArn` and was created at or after
+ * `since` (this execution's start): UpdateService already happened, a retry must not repeat it.
+ */
+export function deploymentAlreadyStarted<D extends DeploymentSnapshot>(
+  deployments: readonly D[],
+  taskDefinitionArn: string,
+  since: string,
+): D | undefined {
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
+  if (primary?.taskDefinition === undefined || primary.createdAt === undefined) return undefined;
+  if (!sameTaskDefinition(primary.taskDefinition, taskDefinitionArn)) return undefined;
+  return primary.createdAt.getTime() >= Date.parse(since) ? primary : undefined;
+}
+
+/** True when the deployment is PRIMARY, still rolling out, and all its tasks run: time to look at targets. */
+export function shouldLookUpTargets(deployment: DeploymentSnapshot | undefined, targetGroupCount: number): boolean {
+  if (deployment === undefined || targetGroupCount === 0) return false;
+  if (deployment.status !== 'PRIMARY' || deployment.rolloutState === 'FAILED') return false;
+  const desired = deployment.desiredCount ?? 0;
+  return desired > 0 && (deployment.runningCount ?? 0) >= desired;
+}
+
+type Phase = 'starting' | 'registering' | 'near-recovery' | 'awaiting-completion';
+
+function phaseOf(observation: StabilityObservation): Phase {
+  const desired = observation.deployment?.desiredCount ?? 0;
+  const running = observation.deployment?.runningCount ?? 0;
+  if (running < desired) return 'starting';
+  if (observation.targetGroupCount === 0) return 'awaiting-completion';
+  const targets = observation.targets;
+  if (targets === undefined || targets.length === 0 || targets.some((g) => g.registered < desired)) {
+    return 'registering';
+  }
+  return 'near-recovery';
+}
+
+/**
+ * Seconds to wait before the next check: at least 1, never more than pollIntervalSeconds nor
+ * than the time left before the timeout; short (≤ 5 s) once the new tasks are registered and
+ * only their health checks are missing, longer while tasks are still starting.
+ */
+export function nextWaitSeconds(observation: StabilityObservation, settings: Settings): number {
+  const left = Math.ceil(settings.stabilizationTimeoutSeconds - observation.elapsedSeconds);
+  let wait = Math.min(settings.pollIntervalSeconds, left);
+  const phase = phaseOf(observation);
+  if (phase === 'near-recovery') wait = Math.min(wait, NEAR_RECOVERY_WAIT_SECONDS);
+  if (phase === 'registering') wait = Math.min(wait, REGISTERING_WAIT_SECONDS);
+  return Math.max(1, Math.floor(wait));
+}
+
+function counts(observation: StabilityObservation): { desired: number; running: number; healthy?: number } {
+  const desired = observation.deployment?.desiredCount ?? 0;
+  const running = observation.deployment?.runningCount ?? 0;
+  const targets = observation.targets;
+  if (targets === undefined || targets.length === 0) return { desired, running };
+  return { desired, running, healthy: Math.min(...targets.map((g) => g.healthy)) };
+}
+
+function progress(observation: StabilityObservation): string {
+  const { desired, running, healthy } = counts(observation);
+  const tasks = `${running}/${desired} tasks running`;
+  if (observation.targetGroupCount === 0) return tasks;
+  const groups = observation.targetGroupCount === 1 ? '1 target group' : `${observation.targetGroupCount} target groups`;
+  return `${tasks}, ${healthy ?? 0}/${desired} healthy in ${groups}`;
+}
+
+/** The verdict of one CheckStability: status, reason constant, message, and the next wait. */
+export function evaluateStability(
+  observation: StabilityObservation,
+  settings: Settings,
+  context: { readonly checks: number; readonly checkedAt: string },
+): StabilityResult {
+  const { desired, running, healthy } = counts(observation);
+  const followed = observation.followed;
+  const name = `Deployment ${followed.deploymentId} (${shortTaskDefinition(followed.taskDefinitionArn)})`;
+  const result = (status: StabilityResult['status'], reason: string, message: string, waitSeconds = 0) => ({
+    status,
+    reason,
+    message,
+    elapsedSeconds: observation.elapsedSeconds,
+    waitSeconds,
+    desiredCount: desired,
+    runningCount: running,
+    ...(healthy === undefined ? {} : { healthyTargets: healthy }),
+    checks: context.checks,
+    checkedAt: context.checkedAt,
+  });
+
+  if (observation.serviceStatus !== 'ACTIVE') {
+    const status = observation.serviceStatus;
+    const why = INACTIVE_SERVICE_STATUSES.has(status) ? `${status}, not ACTIVE` : `${status}: ECS does not know it`;
+    return result('FAILED', REASONS.SERVICE_NOT_ACTIVE, `The service is ${why}`);
+  }
+  const deployment = observation.deployment;
+  if (deployment === undefined) {
+    return result(
+      'FAILED',
+      REASONS.DEPLOYMENT_REPLACED,
+      `${name} is no longer listed by the service: another deployment replaced it`,
+    );
+  }
+  if (deployment.rolloutState === 'FAILED') {
+    const why = deployment.rolloutStateReason ?? 'no reason given by ECS';
+    return result('FAILED', REASONS.DEPLOYMENT_FAILED, `${name} failed: ${why}`);
+  }
+  if (deployment.status !== 'PRIMARY') {
+    return result(
+      'FAILED',
+      REASONS.DEPLOYMENT_REPLACED,
+      `${name} is ${deployment.status ?? 'no longer PRIMARY'}: another deployment replaced it`,
+    );
+  }
+  if (deployment.rolloutState === 'COMPLETED') {
+    return result('COMPLETED', REASONS.DEPLOYMENT_COMPLETED, `${name} completed: ${progress(observation)}`);
+  }
+  if (running >= desired && observation.targets !== undefined && allTargetGroupsHealthy(observation.targets, desired)) {
+    const draining = observation.otherDeployments > 0 ? '; old tasks still draining' : '';
+    return result(
+      'RECOVERED',
+      REASONS.TARGETS_HEALTHY,
+      `${name} recovered after ${observation.elapsedSeconds} s: ${progress(observation)}${draining}`,
+    );
+  }
+  if (observation.elapsedSeconds >= settings.stabilizationTimeoutSeconds) {
+    return result(
+      'TIMED_OUT',
+      REASONS.STABILIZATION_TIMEOUT,
+      `${name} not stable after ${observation.elapsedSeconds} s (timeout ${settings.stabilizationTimeoutSeconds} s): ${progress(observation)}`,
+    );
+  }
+  const wait = nextWaitSeconds(observation, settings);
+  return result(
+    'IN_PROGRESS',
+    REASONS.DEPLOYMENT_IN_PROGRESS,
+    `${name} in progress after ${observation.elapsedSeconds} s: ${progress(observation)}; next check in ${wait} s`,
+    wait,
+  );
+}
