@@ -1,0 +1,281 @@
+/**
+ * Guards (DESIGN.md "Guards"): a rollback must never make things worse. Each guard is a small
+ * pure function over facts gathered by Prepare; it returns a verdict: `rollback` (nothing
+ * against it), `skip` (notify only) or `watch` (follow ECS's own rollback). Prepare applies them
+ * in the order of GUARD_ORDER and the first verdict that is not `rollback` wins.
+ */
+import type { DeploymentRef, Trigger } from '../shared/types';
+import { REASONS, type Reason } from './reasons';
+
+/** A guard's decision. */
+export type GuardVerdict =
+  | { readonly action: 'rollback'; readonly message: string }
+  | { readonly action: 'skip'; readonly reason: Reason; readonly message: string }
+  | { readonly action: 'watch'; readonly reason: Reason; readonly message: string; readonly watch: DeploymentRef };
+
+/** One deployment of a service as DescribeServices reports it (times ISO). */
+export interface DeploymentFact {
+  readonly id: string;
+  /** PRIMARY (the newest), ACTIVE (older, still running tasks) or INACTIVE. */
+  readonly status: string;
+  readonly taskDefinitionArn: string;
+  /** IN_PROGRESS, COMPLETED or FAILED (rolling-update services only). */
+  readonly rolloutState?: string;
+  readonly rolloutStateReason?: string;
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+}
+
+/** What Prepare knows about the service from ECS. */
+export interface ServiceFacts {
+  readonly serviceArn?: string;
+  /** ACTIVE, DRAINING or INACTIVE. */
+  readonly status: string;
+  /** deploymentConfiguration.deploymentCircuitBreaker, when set. */
+  readonly circuitBreaker?: { readonly enable: boolean; readonly rollback: boolean };
+  readonly deployments: readonly DeploymentFact[];
+}
+
+/** Result of claiming a trigger's idempotency key. */
+export interface TriggerClaim {
+  /** The execution that claimed the trigger first (undefined while that claim is still being written). */
+  readonly claimedBy?: string;
+  /** True when another invocation is claiming the same trigger at this very moment. */
+  readonly concurrent: boolean;
+}
+
+/** Who holds the service's lock after Prepare tried to take it. */
+export interface LockState {
+  readonly acquired: boolean;
+  readonly holder: string;
+  readonly expiresAt: string;
+}
+
+/** The order in which Prepare applies the guards. */
+export const GUARD_ORDER = [
+  'duplicateTrigger',
+  'ownDeploymentFailed',
+  'alarmWindow',
+  'cooldown',
+  'ecsRollback',
+  'lock',
+] as const;
+
+const PASS = (message: string): GuardVerdict => ({ action: 'rollback', message });
+
+const serviceName = (cluster: string, service: string): string => `${cluster}/${service}`;
+
+/** The first verdict that is not `rollback`, else a `rollback` verdict. */
+export function firstBlockingVerdict(verdicts: readonly GuardVerdict[]): GuardVerdict {
+  return verdicts.find((v) => v.action !== 'rollback') ?? PASS('No guard holds this rollback back.');
+}
+
+/**
+ * Duplicate trigger: EventBridge delivers at least once, so the same event may start several
+ * executions. Only the execution that claimed the trigger's key goes on; a Step Functions retry of
+ * Prepare in that same execution gets its own id back and goes on too.
+ * Caveat: the claim expires (see TRIGGER_CLAIM_TTL_SECONDS); a copy delivered later than that is
+ * treated as new, and then the loop and cool-down guards hold it back.
+ */
+export function checkDuplicateTrigger(trigger: Trigger, executionId: string, claim: TriggerClaim): GuardVerdict {
+  if (claim.concurrent) {
+    return {
+      action: 'skip',
+      reason: REASONS.DUPLICATE_TRIGGER,
+      message: `Trigger ${trigger.id} is being handled by another execution right now; this copy changes nothing.`,
+    };
+  }
+  if (claim.claimedBy !== undefined && claim.claimedBy !== executionId) {
+    return {
+      action: 'skip',
+      reason: REASONS.DUPLICATE_TRIGGER,
+      message: `Trigger ${trigger.id} was already handled by execution ${claim.claimedBy}; this copy changes nothing.`,
+    };
+  }
+  return PASS(`Trigger ${trigger.id} is new.`);
+}
+
+/**
+ * No loops: when a deployment that this system started fails, it is reported, not rolled back
+ * again. Only deployment-failure triggers carry a deployment id, so only they are checked.
+ * Caveat: the record is written by UpdateService right after its call; a failure event that
+ * arrives before that write (seconds) is not recognised, the lock still holds it back then.
+ */
+export function checkOwnDeploymentFailed(
+  trigger: Trigger,
+  ownDeployment: { readonly executionId: string } | undefined,
+): GuardVerdict {
+  if (trigger.kind !== 'deployment-failed' || ownDeployment === undefined) {
+    return PASS('The failed deployment was not started by this system.');
+  }
+  return {
+    action: 'skip',
+    reason: REASONS.OWN_DEPLOYMENT_FAILED,
+    message:
+      `Deployment ${trigger.deploymentId ?? trigger.id} was a rollback started by execution ` +
+      `${ownDeployment.executionId}; its failure is reported, not rolled back again.`,
+  };
+}
+
+/** When the service's last deployment started: the PRIMARY deployment's createdAt. */
+export function lastDeploymentAt(facts: ServiceFacts): string | undefined {
+  return facts.deployments.find((d) => d.status === 'PRIMARY')?.createdAt;
+}
+
+/**
+ * True when the alarm went off within `windowMinutes` after the last deployment started.
+ * Caveat: an alarm that changed state before the deployment started is not blamed on it, and an
+ * alarm that stays in ALARM sends no new event, so a deployment made during an outage is not
+ * rolled back by this alarm.
+ */
+export function isWithinAlarmWindow(alarmTime: string, deployedAt: string | undefined, windowMinutes: number): boolean {
+  if (deployedAt === undefined) return false;
+  const ageMs = Date.parse(alarmTime) - Date.parse(deployedAt);
+  return ageMs >= 0 && ageMs <= windowMinutes * 60_000;
+}
+
+/**
+ * Alarm window: an alarm rolls back only shortly after a deployment; later it notifies only,
+ * because a database outage is not fixed by an older image. Manual starts and deployment failures
+ * are not subject to it.
+ */
+export function checkAlarmWindow(
+  trigger: Trigger,
+  cluster: string,
+  service: string,
+  deployedAt: string | undefined,
+  windowMinutes: number,
+): GuardVerdict {
+  if (trigger.kind !== 'alarm') return PASS('Not an alarm: no window applies.');
+  if (isWithinAlarmWindow(trigger.time, deployedAt, windowMinutes)) {
+    return PASS(`Alarm ${trigger.alarmName} went off within ${windowMinutes} min of the last deployment.`);
+  }
+  const when =
+    deployedAt === undefined
+      ? 'ECS reports no deployment of the service'
+      : `the last deployment of ${serviceName(cluster, service)} started at ${deployedAt}`;
+  return {
+    action: 'skip',
+    reason: REASONS.ALARM_OUTSIDE_WINDOW,
+    message:
+      `Alarm ${trigger.alarmName} went off at ${trigger.time}, outside the ${windowMinutes}-minute window after a ` +
+      `deployment (${when}): notifying only — a database outage is not fixed by an older image.`,
+  };
+}
+
+/**
+ * True while a cool-down is running.
+ * Caveat: relies on the clock of the function; a few seconds of skew do not matter at minutes' scale.
+ */
+export function isCooldownActive(cooldownUntil: string | undefined, now: Date): boolean {
+  return cooldownUntil !== undefined && Date.parse(cooldownUntil) > now.getTime();
+}
+
+/**
+ * Cool-down: after a rollback of this service, further automatic triggers only notify until the
+ * cool-down ends, so a flapping alarm cannot roll back again and again. Manual starts are not held
+ * back (a person decided).
+ */
+export function checkCooldown(
+  trigger: Trigger,
+  cluster: string,
+  service: string,
+  cooldownUntil: string | undefined,
+  now: Date,
+): GuardVerdict {
+  if (trigger.kind === 'manual') return PASS('Manual start: the cool-down does not apply.');
+  if (!isCooldownActive(cooldownUntil, now)) return PASS('No cool-down is running.');
+  return {
+    action: 'skip',
+    reason: REASONS.COOLDOWN_ACTIVE,
+    message: `${serviceName(cluster, service)} was rolled back recently; automatic rollbacks pause until ${cooldownUntil} (cool-down).`,
+  };
+}
+
+const ECS_ROLLBACK_REASON = /circuit breaker: rolling back|rolling back to deployment/i;
+
+/**
+ * True when an ECS reason text says ECS is rolling back, e.g. a deployment's rolloutStateReason
+ * or a SERVICE_DEPLOYMENT_IN_PROGRESS event's reason:
+ * "ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1187736251029384756."
+ * A SERVICE_DEPLOYMENT_FAILED event's own reason is "ECS deployment circuit breaker: task failed
+ * to start." and does not say whether a rollback follows.
+ */
+export function isEcsRollbackReason(reason: string | undefined): boolean {
+  return reason !== undefined && ECS_ROLLBACK_REASON.test(reason);
+}
+
+/**
+ * The deployment in which ECS's circuit breaker rolls the service back, if one is under way:
+ * the PRIMARY deployment, IN_PROGRESS, not the failed one, and either described as a rollback
+ * ("rolling back to deploymentId ...") or, with the circuit breaker's rollback on, newer than
+ * the failed deployment (or the failed one already drained away).
+ * Caveat: DescribeServices shows the rollback as a new PRIMARY deployment; the service
+ * deployments API (ListServiceDeployments) shows the failed one as ROLLBACK_IN_PROGRESS instead,
+ * but names it by another id, so CheckStability follows the DescribeServices deployment.
+ */
+export function findEcsRollbackDeployment(
+  facts: ServiceFacts,
+  failedDeploymentId?: string,
+): DeploymentFact | undefined {
+  const primary = facts.deployments.find((d) => d.status === 'PRIMARY');
+  if (primary === undefined || primary.rolloutState !== 'IN_PROGRESS') return undefined;
+  if (failedDeploymentId !== undefined && primary.id === failedDeploymentId) return undefined;
+  if (isEcsRollbackReason(primary.rolloutStateReason)) return primary;
+  if (failedDeploymentId === undefined || facts.circuitBreaker?.rollback !== true) return undefined;
+  const failed = facts.deployments.find((d) => d.id === failedDeploymentId);
+  if (failed === undefined) return primary;
+  if (failed.createdAt === undefined || primary.createdAt === undefined) return undefined;
+  return Date.parse(primary.createdAt) >= Date.parse(failed.createdAt) ? primary : undefined;
+}
+
+/**
+ * ECS circuit breaker coexistence: when ECS is already rolling back, follow its rollback
+ * deployment (watch and report) instead of starting a second one that would fight it. Dry runs
+ * are told so and stop there (following changes nothing they asked for).
+ */
+export function checkEcsRollback(trigger: Trigger, facts: ServiceFacts, dryRun: boolean): GuardVerdict {
+  const failedId = trigger.kind === 'deployment-failed' ? trigger.deploymentId : undefined;
+  const rollback = findEcsRollbackDeployment(facts, failedId);
+  const saysRollingBack = trigger.kind === 'deployment-failed' && isEcsRollbackReason(trigger.reason);
+  if (rollback === undefined) {
+    return PASS(
+      saysRollingBack
+        ? 'ECS said it was rolling back, but no rollback deployment is under way any more.'
+        : 'ECS is not rolling back this service.',
+    );
+  }
+  const target = rollback.taskDefinitionArn.split('/').pop() ?? rollback.taskDefinitionArn;
+  if (dryRun) {
+    return {
+      action: 'skip',
+      reason: REASONS.ECS_ROLLBACK_IN_PROGRESS,
+      message: `ECS's circuit breaker is already rolling back to ${target} (deployment ${rollback.id}); a real start would follow it instead of rolling back.`,
+    };
+  }
+  return {
+    action: 'watch',
+    reason: REASONS.ECS_ROLLBACK_IN_PROGRESS,
+    message: `ECS's circuit breaker is already rolling back to ${target} (deployment ${rollback.id}); following it instead of starting another rollback.`,
+    watch: {
+      deploymentId: rollback.id,
+      taskDefinitionArn: rollback.taskDefinitionArn,
+      startedAt: rollback.createdAt ?? rollback.updatedAt ?? new Date(0).toISOString(),
+    },
+  };
+}
+
+/**
+ * One rollback per service at a time: the execution that holds the service's lock goes on,
+ * others only notify, naming the holder.
+ * Caveat: the lock expires after LOCK_TTL_SECONDS so a crashed execution cannot block the service
+ * for ever; an execution that runs longer than that loses its exclusivity.
+ */
+export function checkLock(cluster: string, service: string, lock: LockState): GuardVerdict {
+  if (lock.acquired) return PASS(`This execution holds the lock of ${serviceName(cluster, service)}.`);
+  return {
+    action: 'skip',
+    reason: REASONS.ROLLBACK_IN_PROGRESS,
+    message: `Execution ${lock.holder} is already rolling back ${serviceName(cluster, service)} (its lock expires at ${lock.expiresAt}); this trigger changes nothing.`,
+  };
+}

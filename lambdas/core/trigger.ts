@@ -1,0 +1,352 @@
+/**
+ * Normalises what started an execution (an ECS deployment failure event, a CloudWatch alarm
+ * event, or a manual start) into a Trigger and the configured service it concerns. Pure: the
+ * same input and configuration give the same answer. Bad input is a ValidationError naming the
+ * field; nothing is changed because of it.
+ */
+import { parse } from '@aws-lambda-powertools/parser';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { ValidationError } from '../shared/errors';
+import type { ExplicitTarget, RollbackType, ServiceConfig, Trigger } from '../shared/types';
+
+/** The EventBridge detail-type of ECS deployment state changes. */
+export const ECS_DEPLOYMENT_DETAIL_TYPE = 'ECS Deployment State Change';
+/** The EventBridge detail-type of CloudWatch alarm state changes. */
+export const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
+/** The phrase a manual start must carry in `confirm` unless it is a dry run. */
+export const CONFIRM_PHRASE = 'CONFIRM';
+
+/** What the normaliser needs besides the input. */
+export interface TriggerContext {
+  /** The execution's id (ARN): the identity of a manual start. */
+  readonly executionId: string;
+  readonly executionStartTime: string;
+  readonly services: readonly ServiceConfig[];
+  readonly projectName: string;
+  /** The function's region (env AWS_REGION), used when the input does not say. */
+  readonly defaultRegion: string;
+}
+
+/** The normalised trigger and the service it concerns. */
+export interface ParsedTrigger {
+  readonly trigger: Trigger;
+  readonly region: string;
+  readonly account?: string;
+  readonly serviceConfig: ServiceConfig;
+  readonly target?: ExplicitTarget;
+  readonly dryRun: boolean;
+  readonly reason?: string;
+  readonly rollbackType: RollbackType;
+}
+
+const show = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+
+const expected =
+  (what: string) =>
+  (issue: { input?: unknown }): string =>
+    issue.input === undefined ? `required (expected ${what})` : `expected ${what}, got ${show(issue.input)}`;
+
+const text = (what = 'a non-empty string') =>
+  z.string({ error: expected(what) }).trim().min(1, { error: `expected ${what}` });
+
+const EcsDeploymentFailedEvent = EventBridgeSchema.extend({
+  source: z.literal('aws.ecs', { error: expected('aws.ecs') }),
+  'detail-type': z.literal(ECS_DEPLOYMENT_DETAIL_TYPE),
+  detail: z.object(
+    {
+      eventType: z.string().optional(),
+      eventName: z.literal('SERVICE_DEPLOYMENT_FAILED', { error: expected('SERVICE_DEPLOYMENT_FAILED') }),
+      deploymentId: text('an ECS deployment id').optional(),
+      updatedAt: z.string().optional(),
+      reason: z.string().optional(),
+    },
+    { error: expected('an object') },
+  ),
+});
+
+const alarmTimestamp = text('an alarm state timestamp').refine((value) => !Number.isNaN(Date.parse(value)), {
+  error: (issue) => `expected a timestamp, got ${show(issue.input)}`,
+});
+
+const AlarmStateChangeEvent = EventBridgeSchema.extend({
+  source: z.literal('aws.cloudwatch', { error: expected('aws.cloudwatch') }),
+  'detail-type': z.literal(ALARM_DETAIL_TYPE),
+  detail: z.object(
+    {
+      alarmName: text('an alarm name'),
+      state: z.object(
+        {
+          value: z.literal('ALARM', { error: expected('ALARM') }),
+          reason: z.string().optional(),
+          timestamp: alarmTimestamp,
+        },
+        { error: expected('an object') },
+      ),
+    },
+    { error: expected('an object') },
+  ),
+});
+
+const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
+  error: expected('true or false'),
+});
+
+const TASK_DEFINITION = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?[A-Za-z0-9_-]{1,255}:\d+$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
+const COMMIT = /^[0-9a-fA-F]{7,40}$/;
+
+const format = (pattern: RegExp, what: string) =>
+  text(what).refine((value) => pattern.test(value), { error: (issue) => `expected ${what}, got ${show(issue.input)}` });
+
+const ManualStart = z.strictObject({
+  cluster: text('a cluster name').optional(),
+  service: text('a service name').optional(),
+  project: text('a project name').optional(),
+  target: z
+    .strictObject(
+      {
+        taskDefinition: format(TASK_DEFINITION, 'family:revision or a task definition ARN').optional(),
+        imageTag: format(IMAGE_TAG, 'an image tag').optional(),
+        imageDigest: format(IMAGE_DIGEST, 'sha256:<64 hex digits>').optional(),
+        commit: format(COMMIT, 'a commit SHA (7-40 hex digits)').optional(),
+      },
+      { error: expected('an object with one of taskDefinition, imageTag, imageDigest, commit') },
+    )
+    .optional(),
+  dryRun: booleanish.optional(),
+  confirm: z.string({ error: expected('"CONFIRM"') }).optional(),
+  reason: z.string({ error: expected('a string') }).max(1000).optional(),
+  requestedBy: z.string({ error: expected('a string') }).max(200).optional(),
+  rollbackType: z
+    .enum(['application', 'infrastructure', 'database', 'full'], {
+      error: expected('application, infrastructure, database or full'),
+    })
+    .optional(),
+});
+
+const MANUAL_FIELDS = 'cluster, service, project, target, dryRun, confirm, reason, requestedBy, rollbackType';
+const TARGET_FIELDS = 'taskDefinition, imageTag, imageDigest, commit';
+
+type Issue = { readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> };
+
+function fieldOf(issue: Issue): string {
+  let field = '';
+  for (const segment of issue.path ?? []) {
+    const key = typeof segment === 'object' ? segment.key : segment;
+    field += typeof key === 'number' ? `[${key}]` : `${field === '' ? '' : '.'}${String(key)}`;
+  }
+  return field === '' ? 'input' : field;
+}
+
+/** Validates input against a schema through the Powertools parser; the first problem becomes a ValidationError. */
+function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = parse(input, undefined, schema, true);
+  if (result.success) return result.data as z.output<T>;
+  const issues = ((result.error as Error).cause ?? []) as ReadonlyArray<Issue & { code?: string; keys?: string[] }>;
+  const first = issues[0];
+  if (first === undefined) throw new ValidationError('input', result.error.message);
+  if (first.code === 'unrecognized_keys' && first.keys?.[0] !== undefined) {
+    const prefix = fieldOf(first);
+    if (prefix === 'input') throw new ValidationError(first.keys[0], `unknown field (a manual start accepts ${MANUAL_FIELDS})`);
+    throw new ValidationError(`${prefix}.${first.keys[0]}`, `unknown field (${prefix} accepts ${TARGET_FIELDS})`);
+  }
+  const message = /received undefined$/.test(first.message) ? 'required' : first.message;
+  throw new ValidationError(fieldOf(first), message);
+}
+
+const configuredList = (services: readonly ServiceConfig[]): string =>
+  services.map((s) => `${s.cluster}/${s.service}`).join(', ');
+
+/** The configured service named by cluster (when known) and service; a ValidationError otherwise. */
+export function findServiceConfig(
+  services: readonly ServiceConfig[],
+  cluster: string | undefined,
+  service: string,
+  field = 'service',
+): ServiceConfig {
+  const byName = services.filter((s) => s.service === service);
+  const match = cluster === undefined ? byName : byName.filter((s) => s.cluster === cluster);
+  if (match.length === 1 && match[0] !== undefined) return match[0];
+  if (match.length > 1) {
+    throw new ValidationError('cluster', `${service} is configured in several clusters (${configuredList(match)}); name the cluster`);
+  }
+  const name = cluster !== undefined && byName.length > 0 ? `${cluster}/${service}` : service;
+  throw new ValidationError(field, `${name} is not configured for rollback; configured: ${configuredList(services)}`);
+}
+
+const SERVICE_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):service\/(.+)$/;
+
+/** Cluster (when the ARN has one) and service name from an ECS service ARN, or undefined. */
+export function parseServiceArn(arn: string): { cluster?: string; service: string } | undefined {
+  const match = SERVICE_ARN.exec(arn);
+  const parts = match?.[3]?.split('/') ?? [];
+  if (parts.length === 2 && parts[0] && parts[1]) return { cluster: parts[0], service: parts[1] };
+  if (parts.length === 1 && parts[0]) return { service: parts[0] };
+  return undefined;
+}
+
+/** Region and account from an ARN (e.g. the execution's), or undefined. */
+export function regionAndAccountOf(arn: string): { region: string; account: string } | undefined {
+  const [prefix, partition, , region, account] = arn.split(':');
+  if (prefix !== 'arn' || partition === undefined || !region || !account) return undefined;
+  return { region, account };
+}
+
+const iso = (time: string): string => new Date(Date.parse(time)).toISOString();
+
+function parseEcsDeploymentFailed(input: unknown, ctx: TriggerContext): ParsedTrigger {
+  const event = parseOrThrow(EcsDeploymentFailedEvent, input);
+  const arnIndex = event.resources.findIndex((r) => parseServiceArn(r) !== undefined);
+  const arn = arnIndex >= 0 ? parseServiceArn(event.resources[arnIndex] as string) : undefined;
+  if (arn === undefined) {
+    throw new ValidationError(
+      'resources',
+      `expected an ECS service ARN (arn:aws:ecs:<region>:<account>:service/<cluster>/<service>), got ${show(event.resources)}`,
+    );
+  }
+  const serviceConfig = findServiceConfig(ctx.services, arn.cluster, arn.service);
+  const { deploymentId, reason, updatedAt } = event.detail;
+  const time = updatedAt !== undefined && !Number.isNaN(Date.parse(updatedAt)) ? iso(updatedAt) : iso(event.time);
+  const name = `${serviceConfig.cluster}/${serviceConfig.service}`;
+  const trigger: Trigger = {
+    kind: 'deployment-failed',
+    id: deploymentId !== undefined ? `deployment:${deploymentId}` : `event:${event.id}`,
+    time,
+    summary: `ECS deployment ${deploymentId ?? '(id not given)'} of ${name} failed${reason ? `: ${reason}` : '.'}`,
+    ...(deploymentId !== undefined ? { deploymentId } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  };
+  return {
+    trigger,
+    region: event.region,
+    account: event.account,
+    serviceConfig,
+    dryRun: false,
+    rollbackType: 'application',
+  };
+}
+
+function parseAlarm(input: unknown, ctx: TriggerContext): ParsedTrigger {
+  const event = parseOrThrow(AlarmStateChangeEvent, input);
+  const { alarmName, state } = event.detail;
+  const linked = ctx.services.filter((s) => s.alarmNames.includes(alarmName));
+  if (linked.length !== 1 || linked[0] === undefined) {
+    throw new ValidationError(
+      'detail.alarmName',
+      linked.length === 0
+        ? `${alarmName} is not linked to any configured service; configured: ${configuredList(ctx.services)}`
+        : `${alarmName} is linked to several services (${configuredList(linked)}); link it to one`,
+    );
+  }
+  const serviceConfig = linked[0];
+  const time = iso(state.timestamp);
+  const trigger: Trigger = {
+    kind: 'alarm',
+    id: `alarm:${alarmName}@${state.timestamp}`,
+    time,
+    summary:
+      `Alarm ${alarmName} for ${serviceConfig.cluster}/${serviceConfig.service} went into ALARM at ${time}` +
+      (state.reason ? `: ${state.reason}` : '.'),
+    alarmName,
+    ...(state.reason !== undefined ? { reason: state.reason } : {}),
+  };
+  return {
+    trigger,
+    region: event.region,
+    account: event.account,
+    serviceConfig,
+    dryRun: false,
+    rollbackType: 'application',
+  };
+}
+
+/** One sentence naming an explicit target. */
+export function describeTarget(target: ExplicitTarget | undefined): string {
+  if (target?.taskDefinition !== undefined) return `task definition ${target.taskDefinition}`;
+  if (target?.imageTag !== undefined) return `image tag ${target.imageTag}`;
+  if (target?.imageDigest !== undefined) return `image ${target.imageDigest}`;
+  if (target?.commit !== undefined) return `commit ${target.commit}`;
+  return 'the last known-good version';
+}
+
+function manualServiceConfig(
+  start: z.output<typeof ManualStart>,
+  ctx: TriggerContext,
+): ServiceConfig {
+  if (start.service !== undefined) return findServiceConfig(ctx.services, start.cluster, start.service);
+  if (start.cluster !== undefined) throw new ValidationError('service', 'required with cluster');
+  if (start.project === undefined) throw new ValidationError('service', 'give cluster and service, or project');
+  if (start.project !== ctx.projectName) {
+    throw new ValidationError('project', `expected ${ctx.projectName}, got ${start.project}`);
+  }
+  const only = ctx.services.length === 1 ? ctx.services[0] : undefined;
+  const byConvention = ctx.services.find(
+    (s) => s.cluster === `${ctx.projectName}-cluster` && s.service === `${ctx.projectName}-service`,
+  );
+  const chosen = only ?? byConvention;
+  if (chosen === undefined) {
+    throw new ValidationError(
+      'project',
+      `${ctx.projectName} has several services (${configuredList(ctx.services)}); give cluster and service`,
+    );
+  }
+  return chosen;
+}
+
+function parseManual(input: unknown, ctx: TriggerContext): ParsedTrigger {
+  const start = parseOrThrow(ManualStart, input);
+  const dryRun = start.dryRun ?? false;
+  const serviceConfig = manualServiceConfig(start, ctx);
+  if (start.target !== undefined) {
+    const given = Object.values(start.target).filter((v) => v !== undefined);
+    if (given.length !== 1) {
+      throw new ValidationError('target', `give exactly one of ${TARGET_FIELDS}`);
+    }
+  }
+  if (!dryRun && start.confirm !== CONFIRM_PHRASE) {
+    throw new ValidationError('confirm', `manual rollbacks need "confirm": "${CONFIRM_PHRASE}" unless dryRun is true`);
+  }
+  const where = regionAndAccountOf(ctx.executionId);
+  const requestedBy = start.requestedBy?.trim() || undefined;
+  const reason = start.reason?.trim() || undefined;
+  const name = `${serviceConfig.cluster}/${serviceConfig.service}`;
+  const trigger: Trigger = {
+    kind: 'manual',
+    id: ctx.executionId,
+    time: iso(ctx.executionStartTime),
+    summary:
+      `${dryRun ? 'Dry run of a manual rollback' : 'Manual rollback'} of ${name} to ${describeTarget(start.target)}` +
+      ` requested by ${requestedBy ?? 'an unnamed person'}${reason ? `: ${reason}` : '.'}`,
+    ...(requestedBy !== undefined ? { requestedBy } : {}),
+  };
+  return {
+    trigger,
+    region: where?.region ?? ctx.defaultRegion,
+    ...(where !== undefined ? { account: where.account } : {}),
+    serviceConfig,
+    ...(start.target !== undefined ? { target: start.target } : {}),
+    dryRun,
+    ...(reason !== undefined ? { reason } : {}),
+    rollbackType: start.rollbackType ?? 'application',
+  };
+}
+
+const isEventBridgeShaped = (input: object): boolean =>
+  'detail-type' in input || ('source' in input && 'detail' in input);
+
+/** Normalises an execution's input; throws ValidationError naming the field for anything else. */
+export function parseTrigger(input: unknown, ctx: TriggerContext): ParsedTrigger {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ValidationError('input', `expected an EventBridge event or a manual start object, got ${show(input)}`);
+  }
+  if (!isEventBridgeShaped(input)) return parseManual(input, ctx);
+  const detailType = (input as Record<string, unknown>)['detail-type'];
+  if (detailType === ECS_DEPLOYMENT_DETAIL_TYPE) return parseEcsDeploymentFailed(input, ctx);
+  if (detailType === ALARM_DETAIL_TYPE) return parseAlarm(input, ctx);
+  throw new ValidationError(
+    'detail-type',
+    `expected ${ECS_DEPLOYMENT_DETAIL_TYPE} or ${ALARM_DETAIL_TYPE}, got ${show(detailType)}`,
+  );
+}

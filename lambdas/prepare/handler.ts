@@ -1,0 +1,39 @@
+import type { Context } from 'aws-lambda';
+import { createTriggerClaims } from '../aws/idempotency';
+import { describeServiceFacts } from '../aws/service-facts';
+import { createStateTable } from '../aws/state-table';
+import { once, readPrepareConfig } from '../shared/config';
+import { addStateContext, logger } from '../shared/logger';
+import type { RollbackRequest, RollbackState } from '../shared/types';
+import { prepare } from './prepare';
+
+const setup = once(() => {
+  const config = readPrepareConfig(process.env);
+  return {
+    config,
+    stateTable: createStateTable({ tableName: config.stateTableName }),
+    claims: createTriggerClaims({ tableName: config.stateTableName }),
+    defaultRegion: process.env.AWS_REGION ?? 'us-east-1',
+  };
+});
+
+/** Prepare: the execution's input → RollbackRequest at `$.request` (rollback, skip or watch). */
+export const handler = async (event: RollbackState, context?: Context): Promise<RollbackRequest> => {
+  addStateContext(event ?? {});
+  const { config, stateTable, claims, defaultRegion } = setup();
+  const request = await prepare(event, {
+    config,
+    stateTable,
+    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
+    describeService: (cluster, service) => describeServiceFacts(cluster, service),
+    defaultRegion,
+  });
+  addStateContext({ request });
+  logger.info('Prepared', {
+    trigger: request.trigger.id,
+    action: request.action,
+    actionReason: request.actionReason,
+    lockHeld: request.lockHeld,
+  });
+  return request;
+};

@@ -1,0 +1,105 @@
+/**
+ * Prepare: normalise the trigger, then apply the guards in GUARD_ORDER and take the service's
+ * lock only when the execution will change something (rollback or watch, not a dry run).
+ * Its dependencies are parameters so tests give it mocked or local ones.
+ */
+import {
+  checkAlarmWindow,
+  checkCooldown,
+  checkDuplicateTrigger,
+  checkEcsRollback,
+  checkLock,
+  checkOwnDeploymentFailed,
+  type GuardVerdict,
+  lastDeploymentAt,
+  type ServiceFacts,
+  type TriggerClaim,
+} from '../core/guards';
+import { type ParsedTrigger, parseTrigger } from '../core/trigger';
+import type { PrepareConfig } from '../shared/config';
+import { ValidationError } from '../shared/errors';
+import type { RollbackRequest, RollbackState } from '../shared/types';
+import type { StateTable } from '../aws/state-table';
+
+/** What Prepare reads and writes besides its input. */
+export interface PrepareDeps {
+  readonly config: PrepareConfig;
+  readonly stateTable: StateTable;
+  readonly claimTrigger: (triggerId: string, executionId: string) => Promise<TriggerClaim>;
+  readonly describeService: (cluster: string, service: string) => Promise<ServiceFacts>;
+  /** The function's region (env AWS_REGION). */
+  readonly defaultRegion: string;
+  readonly now?: () => Date;
+}
+
+function executionOf(state: RollbackState): { id: string; startTime: string } {
+  const execution = (state as Partial<RollbackState> | undefined)?.execution;
+  if (typeof execution?.id !== 'string' || execution.id === '') {
+    throw new ValidationError('execution.id', 'required (the state machine sets it in LoadSettings)');
+  }
+  return { id: execution.id, startTime: execution.startTime ?? new Date().toISOString() };
+}
+
+function toRequest(parsed: ParsedTrigger, verdict: GuardVerdict, lockHeld: boolean, now: Date): RollbackRequest {
+  return {
+    trigger: parsed.trigger,
+    region: parsed.region,
+    ...(parsed.account !== undefined ? { account: parsed.account } : {}),
+    cluster: parsed.serviceConfig.cluster,
+    service: parsed.serviceConfig.service,
+    serviceConfig: parsed.serviceConfig,
+    ...(parsed.target !== undefined ? { target: parsed.target } : {}),
+    dryRun: parsed.dryRun,
+    ...(parsed.reason !== undefined ? { reason: parsed.reason } : {}),
+    rollbackType: parsed.rollbackType,
+    action: verdict.action,
+    ...(verdict.action !== 'rollback' ? { actionReason: verdict.reason } : {}),
+    actionMessage: verdict.message,
+    ...(verdict.action === 'watch' ? { watch: verdict.watch } : {}),
+    lockHeld,
+    preparedAt: now.toISOString(),
+  };
+}
+
+/** Turns the execution's input into a RollbackRequest: what to do, and why when it is not a rollback. */
+export async function prepare(state: RollbackState, deps: PrepareDeps): Promise<RollbackRequest> {
+  const now = deps.now ?? (() => new Date());
+  const execution = executionOf(state);
+  const { config, stateTable } = deps;
+  const parsed = parseTrigger(state.input, {
+    executionId: execution.id,
+    executionStartTime: execution.startTime,
+    services: config.services,
+    projectName: config.projectName,
+    defaultRegion: deps.defaultRegion,
+  });
+  const { trigger, dryRun } = parsed;
+  const { cluster, service } = parsed.serviceConfig;
+  const stop = (verdict: GuardVerdict): RollbackRequest => toRequest(parsed, verdict, false, now());
+
+  const duplicate = checkDuplicateTrigger(trigger, execution.id, await deps.claimTrigger(trigger.id, execution.id));
+  if (duplicate.action !== 'rollback') return stop(duplicate);
+
+  if (trigger.kind === 'deployment-failed' && trigger.deploymentId !== undefined) {
+    const own = checkOwnDeploymentFailed(trigger, await stateTable.findOwnDeployment(trigger.deploymentId));
+    if (own.action !== 'rollback') return stop(own);
+  }
+
+  const facts = await deps.describeService(cluster, service);
+
+  const window = checkAlarmWindow(trigger, cluster, service, lastDeploymentAt(facts), config.alarmRollbackWindowMinutes);
+  if (window.action !== 'rollback') return stop(window);
+
+  if (trigger.kind !== 'manual') {
+    const cooldown = checkCooldown(trigger, cluster, service, await stateTable.cooldownUntil(cluster, service), now());
+    if (cooldown.action !== 'rollback') return stop(cooldown);
+  }
+
+  const ecs = checkEcsRollback(trigger, facts, dryRun);
+  if (ecs.action === 'skip' || dryRun) return stop(ecs);
+
+  const lock = await stateTable.acquireLock(cluster, service, execution.id, config.lockTtlSeconds);
+  const locked = checkLock(cluster, service, lock);
+  if (locked.action !== 'rollback') return stop(locked);
+  return toRequest(parsed, ecs, true, now());
+}
