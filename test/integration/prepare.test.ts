@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTriggerClaims } from '../../lambdas/aws/idempotency';
+import { describeServiceFacts } from '../../lambdas/aws/service-facts';
+import { createStateTable, type StateTable } from '../../lambdas/aws/state-table';
+import { REASONS } from '../../lambdas/core/reasons';
+import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
+import type { PrepareConfig } from '../../lambdas/shared/config';
+import type { RollbackState, ServiceConfig } from '../../lambdas/shared/types';
+import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
+
+const CLUSTER = 'riderapp-cluster';
+const SERVICE = 'riderapp-service';
+const EXECUTION_A = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-rollback:a';
+const EXECUTION_B = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-rollback:b';
+const NOW = new Date('2025-03-04T10:21:00Z');
+const TD = (revision: number) => `arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp:${revision}`;
+const SERVICE_CONFIG: ServiceConfig = {
+  cluster: CLUSTER,
+  service: SERVICE,
+  ecrRepository: 'riderapp',
+  alarmNames: ['riderapp-unhealthy-hosts'],
+};
+const context = { getRemainingTimeInMillis: () => 50_000 } as unknown as Context;
+
+const event = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), 'utf8'));
+
+const stateFor = (input: unknown, executionId: string): RollbackState => ({
+  input,
+  settings: { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 1800 },
+  execution: { id: executionId, startTime: NOW.toISOString() },
+});
+
+const ecsMock = mockClient(ECSClient);
+let dynamo: LocalDynamo;
+let stateTable: StateTable;
+let deps: PrepareDeps;
+let tables = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+});
+
+afterAll(async () => {
+  await dynamo.close();
+});
+
+beforeEach(async () => {
+  ecsMock.reset();
+  ecsMock.on(DescribeServicesCommand).resolves({
+    services: [
+      {
+        serviceName: SERVICE,
+        status: 'ACTIVE',
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+        deployments: [
+          {
+            id: 'ecs-svc/4520982937154920815',
+            status: 'PRIMARY',
+            taskDefinition: TD(15),
+            rolloutState: 'FAILED',
+            rolloutStateReason: 'ECS deployment circuit breaker: task failed to start.',
+            createdAt: new Date('2025-03-04T10:00:00Z'),
+          },
+          {
+            id: 'ecs-svc/1187736251029384756',
+            status: 'ACTIVE',
+            taskDefinition: TD(14),
+            rolloutState: 'COMPLETED',
+            createdAt: new Date('2025-03-01T09:00:00Z'),
+          },
+        ],
+      },
+    ],
+    failures: [],
+  });
+  tables += 1;
+  const tableName = await dynamo.createTable(`prepare-test-${tables}`);
+  stateTable = createStateTable({ tableName, client: dynamo.client, now: () => NOW });
+  const claims = createTriggerClaims({ tableName, client: dynamo.client });
+  const config: PrepareConfig = {
+    services: [SERVICE_CONFIG],
+    projectName: 'riderapp',
+    stateTableName: tableName,
+    alarmRollbackWindowMinutes: 60,
+    cooldownMinutes: 30,
+    lockTtlSeconds: 7200,
+  };
+  deps = {
+    config,
+    stateTable,
+    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
+    describeService: (cluster, service) => describeServiceFacts(cluster, service, new ECSClient({ region: 'us-east-1' })),
+    defaultRegion: 'us-east-1',
+    now: () => NOW,
+  };
+});
+
+describe('Prepare on DynamoDB (dynalite) with ECS mocked', () => {
+  it('rolls back after a failed deployment and holds the lock of riderapp-service', async () => {
+    // Act
+    const request = await prepare(stateFor(event('ecs-deployment-failed'), EXECUTION_A), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'rollback', lockHeld: true, cluster: CLUSTER, service: SERVICE });
+    expect(await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_B, 7200)).toMatchObject({
+      acquired: false,
+      holder: EXECUTION_A,
+    });
+  });
+
+  it('skips a second delivery of the same ECS failure event as a duplicate, without touching the lock', async () => {
+    // Prepare
+    await prepare(stateFor(event('ecs-deployment-failed'), EXECUTION_A), deps);
+    await stateTable.releaseLock(CLUSTER, SERVICE, EXECUTION_A);
+
+    // Act
+    const request = await prepare(stateFor(event('ecs-deployment-failed'), EXECUTION_B), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'skip', actionReason: REASONS.DUPLICATE_TRIGGER, lockHeld: false });
+    expect(request.actionMessage).toContain(EXECUTION_A);
+    expect(await stateTable.acquireLock(CLUSTER, SERVICE, 'probe', 60)).toMatchObject({ acquired: true });
+  });
+
+  it('reports, and does not roll back again, the failure of a rollback deployment this system started', async () => {
+    // Prepare
+    await stateTable.recordRollbackDeployment({
+      deploymentId: 'ecs-svc/4520982937154920815',
+      cluster: CLUSTER,
+      service: SERVICE,
+      executionId: EXECUTION_A,
+    });
+
+    // Act
+    const request = await prepare(stateFor(event('ecs-deployment-failed'), EXECUTION_B), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'skip', actionReason: REASONS.OWN_DEPLOYMENT_FAILED, lockHeld: false });
+    expect(request.actionMessage).toContain('reported, not rolled back again');
+  });
+
+  it('turns an alarm during the cool-down after a rollback into a notification', async () => {
+    // Prepare
+    const until = await stateTable.startCooldown(CLUSTER, SERVICE, 30, EXECUTION_A);
+
+    // Act
+    const request = await prepare(stateFor(event('cloudwatch-alarm-state-change'), EXECUTION_B), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'skip', actionReason: REASONS.COOLDOWN_ACTIVE, lockHeld: false });
+    expect(request.actionMessage).toContain(until);
+  });
+
+  it('lets a confirmed manual start through a running cool-down', async () => {
+    // Prepare
+    await stateTable.startCooldown(CLUSTER, SERVICE, 30, EXECUTION_A);
+
+    // Act
+    const request = await prepare(stateFor(event('manual-start'), EXECUTION_B), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'rollback', lockHeld: true, target: { taskDefinition: 'riderapp:14' } });
+  });
+
+  it('skips an alarm while another execution holds the lock, naming that execution', async () => {
+    // Prepare
+    await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
+
+    // Act
+    const request = await prepare(stateFor(event('cloudwatch-alarm-state-change'), EXECUTION_B), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'skip', actionReason: REASONS.ROLLBACK_IN_PROGRESS, lockHeld: false });
+    expect(request.actionMessage).toContain(EXECUTION_A);
+  });
+
+  it('takes no lock for a dry run', async () => {
+    // Act
+    const request = await prepare(stateFor(event('manual-dry-run'), EXECUTION_A), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'rollback', dryRun: true, lockHeld: false });
+    expect(await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_B, 7200)).toMatchObject({ acquired: true });
+  });
+});
