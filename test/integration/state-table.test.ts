@@ -7,7 +7,7 @@ const SERVICE = 'riderapp-service';
 const EXECUTION_A = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-rollback:a';
 const EXECUTION_B = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-rollback:b';
 const T0 = new Date('2025-03-04T10:13:00Z');
-const after = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
+const secondsLater = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 
 let dynamo: LocalDynamo;
 let tableName: string;
@@ -51,10 +51,10 @@ describe('per-service lock on DynamoDB', () => {
     await tableAt(T0).acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
 
     // Act
-    const retry = await tableAt(after(5)).acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
+    const retry = await tableAt(secondsLater(5)).acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
 
     // Assess
-    expect(retry).toEqual({ acquired: true, holder: EXECUTION_A, expiresAt: after(5 + 7200).toISOString() });
+    expect(retry).toEqual({ acquired: true, holder: EXECUTION_A, expiresAt: secondsLater(5 + 7200).toISOString() });
   });
 
   it('keeps a crashed execution’s lock until its TTL, then lets another execution take it', async () => {
@@ -62,11 +62,11 @@ describe('per-service lock on DynamoDB', () => {
     await tableAt(T0).acquireLock(CLUSTER, SERVICE, EXECUTION_A, 600);
 
     // Act
-    const beforeExpiry = await tableAt(after(599)).acquireLock(CLUSTER, SERVICE, EXECUTION_B, 600);
-    const afterExpiry = await tableAt(after(601)).acquireLock(CLUSTER, SERVICE, EXECUTION_B, 600);
+    const beforeExpiry = await tableAt(secondsLater(599)).acquireLock(CLUSTER, SERVICE, EXECUTION_B, 600);
+    const afterExpiry = await tableAt(secondsLater(601)).acquireLock(CLUSTER, SERVICE, EXECUTION_B, 600);
 
     // Assess
-    expect(beforeExpiry).toEqual({ acquired: false, holder: EXECUTION_A, expiresAt: after(600).toISOString() });
+    expect(beforeExpiry).toEqual({ acquired: false, holder: EXECUTION_A, expiresAt: secondsLater(600).toISOString() });
     expect(afterExpiry.acquired).toBe(true);
     expect(afterExpiry.holder).toBe(EXECUTION_B);
   });
@@ -110,11 +110,11 @@ describe('cool-down and the loop guard records', () => {
     const until = await tableAt(T0).startCooldown(CLUSTER, SERVICE, 30, EXECUTION_A);
 
     // Act
-    const during = await tableAt(after(29 * 60)).cooldownUntil(CLUSTER, SERVICE);
-    const afterwards = await tableAt(after(31 * 60)).cooldownUntil(CLUSTER, SERVICE);
+    const during = await tableAt(secondsLater(29 * 60)).cooldownUntil(CLUSTER, SERVICE);
+    const afterwards = await tableAt(secondsLater(31 * 60)).cooldownUntil(CLUSTER, SERVICE);
 
     // Assess
-    expect(until).toBe(after(30 * 60).toISOString());
+    expect(until).toBe(secondsLater(30 * 60).toISOString());
     expect(during).toBe(until);
     expect(afterwards).toBeUndefined();
   });
