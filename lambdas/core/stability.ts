@@ -82,7 +82,7 @@ export function deploymentAlreadyStarted<D extends DeploymentSnapshot>(
 /** True when the deployment is PRIMARY, still rolling out, and all its tasks run: time to look at targets. */
 export function shouldLookUpTargets(deployment: DeploymentSnapshot | undefined, targetGroupCount: number): boolean {
   if (deployment === undefined || targetGroupCount === 0) return false;
-  if (deployment.status !== 'PRIMARY' || deployment.rolloutState === 'FAILED') return false;
+  if (deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'IN_PROGRESS') return false;
   const desired = deployment.desiredCount ?? 0;
   return desired > 0 && (deployment.runningCount ?? 0) >= desired;
 }

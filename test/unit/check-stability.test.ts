@@ -1,0 +1,336 @@
+import {
+  type Deployment,
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  type Service,
+} from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler } from '../../lambdas/check-stability/handler';
+import { REASONS } from '../../lambdas/core/reasons';
+import { ValidationError } from '../../lambdas/shared/errors';
+import type { RollbackState } from '../../lambdas/shared/types';
+
+const ecsMock = mockClient(ECSClient);
+const elbMock = mockClient(ElasticLoadBalancingV2Client);
+
+const ACCOUNT = '111122223333';
+const CLUSTER = 'riderapp-cluster';
+const SERVICE = 'riderapp-service';
+const TD = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition`;
+const RIDERAPP_14 = `${TD}/riderapp:14`;
+const RIDERAPP_15 = `${TD}/riderapp:15`;
+const TARGET_GROUP = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/riderapp-tg/0123456789abcdef`;
+const OTHER_TARGET_GROUP = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/riderapp-alb-tg/fedcba9876543210`;
+const ROLLBACK_ID = 'ecs-svc/2222222222222222222';
+const BAD_ID = 'ecs-svc/1111111111111111111';
+const STARTED_AT = '2024-05-01T12:00:10.000Z';
+const NEW_IPS = ['10.0.1.11', '10.0.2.12', '10.0.3.13'];
+const OLD_IPS = ['10.0.1.21', '10.0.2.22', '10.0.3.23'];
+
+function state(overrides: Partial<RollbackState> = {}, targetGroupArn: string | null = TARGET_GROUP): RollbackState {
+  return {
+    input: {},
+    settings: { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 600 },
+    execution: { id: `arn:aws:states:us-east-1:${ACCOUNT}:execution:riderapp-rollback:exec-1`, startTime: '2024-05-01T12:00:00.000Z' },
+    request: {
+      cluster: CLUSTER,
+      service: SERVICE,
+      region: 'us-east-1',
+      serviceConfig: {
+        cluster: CLUSTER,
+        service: SERVICE,
+        ecrRepository: 'riderapp',
+        alarmNames: [],
+        ...(targetGroupArn === null ? {} : { targetGroupArn }),
+      },
+      trigger: { kind: 'deployment-failed', id: BAD_ID, time: '2024-05-01T11:59:50Z', summary: `ECS deployment ${BAD_ID} failed` },
+      dryRun: false,
+      rollbackType: 'application',
+      action: 'rollback',
+      lockHeld: true,
+      preparedAt: '2024-05-01T12:00:01.000Z',
+    },
+    deployment: { deploymentId: ROLLBACK_ID, taskDefinitionArn: RIDERAPP_14, startedAt: STARTED_AT },
+    ...overrides,
+  };
+}
+
+function rollbackDeployment(overrides: Partial<Deployment> = {}): Deployment {
+  return {
+    id: ROLLBACK_ID,
+    status: 'PRIMARY',
+    taskDefinition: RIDERAPP_14,
+    desiredCount: 3,
+    runningCount: 3,
+    pendingCount: 0,
+    rolloutState: 'IN_PROGRESS',
+    createdAt: new Date(STARTED_AT),
+    ...overrides,
+  };
+}
+
+const drainingBadDeployment: Deployment = {
+  id: BAD_ID,
+  status: 'ACTIVE',
+  taskDefinition: RIDERAPP_15,
+  desiredCount: 0,
+  runningCount: 3,
+  rolloutState: 'FAILED',
+  rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+};
+
+function serviceWith(deployments: Deployment[], overrides: Partial<Service> = {}): Service {
+  return {
+    serviceName: SERVICE,
+    status: 'ACTIVE',
+    desiredCount: 3,
+    runningCount: deployments.reduce((n, d) => n + (d.runningCount ?? 0), 0),
+    deployments,
+    loadBalancers: [{ targetGroupArn: OTHER_TARGET_GROUP, containerName: 'app', containerPort: 8080 }],
+    ...overrides,
+  };
+}
+
+function givenTasks(ips: string[]): void {
+  const arns = ips.map((_, i) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task/${CLUSTER}/task${i}`);
+  ecsMock.on(ListTasksCommand).resolves({ taskArns: arns });
+  ecsMock.on(DescribeTasksCommand).resolves({
+    tasks: ips.map((ip, i) => ({
+      taskArn: arns[i],
+      lastStatus: 'RUNNING',
+      desiredStatus: 'RUNNING',
+      startedBy: ROLLBACK_ID,
+      attachments: [
+        {
+          type: 'ElasticNetworkInterface',
+          status: 'ATTACHED',
+          details: [
+            { name: 'subnetId', value: 'subnet-0abc' },
+            { name: 'networkInterfaceId', value: `eni-0${i}` },
+            { name: 'privateIPv4Address', value: ip },
+          ],
+        },
+      ],
+    })),
+  });
+}
+
+function givenTargets(healthyNew: number, targetGroupArn = TARGET_GROUP): void {
+  elbMock.on(DescribeTargetHealthCommand, { TargetGroupArn: targetGroupArn }).resolves({
+    TargetHealthDescriptions: [
+      ...NEW_IPS.map((ip, i) => ({
+        Target: { Id: ip, Port: 8080 },
+        TargetHealth:
+          i < healthyNew ? { State: 'healthy' as const } : { State: 'initial' as const, Reason: 'Elb.InitialHealthChecking' as const },
+      })),
+      ...OLD_IPS.map((ip) => ({
+        Target: { Id: ip, Port: 8080 },
+        TargetHealth: { State: 'draining' as const, Reason: 'Target.DeregistrationInProgress' as const },
+      })),
+    ],
+  });
+}
+
+function at(secondsAfterStart: number): void {
+  vi.setSystemTime(new Date(Date.parse(STARTED_AT) + secondsAfterStart * 1000));
+}
+
+describe('CheckStability', () => {
+  beforeEach(() => {
+    ecsMock.reset();
+    elbMock.reset();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    at(60);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reports COMPLETED when ECS completes the riderapp:14 rollback deployment', async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment({ rolloutState: 'COMPLETED' })])] });
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'COMPLETED', reason: REASONS.DEPLOYMENT_COMPLETED, desiredCount: 3, runningCount: 3, checks: 1, elapsedSeconds: 60 });
+    expect(ecsMock).not.toHaveReceivedCommand(ListTasksCommand);
+  });
+
+  it('declares riderapp:14 RECOVERED once its tasks are healthy targets while riderapp:15 tasks still drain', async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS);
+    givenTargets(3);
+
+    // Act
+    const result = await handler(state({ stability: { checks: 4 } as RollbackState['stability'] }));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'RECOVERED', reason: REASONS.TARGETS_HEALTHY, healthyTargets: 3, checks: 5 });
+    expect(result.message).toContain('old tasks still draining');
+    expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, { cluster: CLUSTER, startedBy: ROLLBACK_ID });
+    expect(ecsMock).toHaveReceivedCommandWith(DescribeTasksCommand, { cluster: CLUSTER });
+    expect(elbMock).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: TARGET_GROUP });
+  });
+
+  it("uses the service's own target group when none is configured", async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS);
+    givenTargets(3, OTHER_TARGET_GROUP);
+
+    // Act
+    const result = await handler(state({}, null));
+
+    // Assess
+    expect(result.status).toBe('RECOVERED');
+    expect(elbMock).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: OTHER_TARGET_GROUP });
+  });
+
+  it('keeps polling every few seconds while 2 of 3 riderapp:14 targets are healthy', async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS);
+    givenTargets(2);
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', reason: REASONS.DEPLOYMENT_IN_PROGRESS, healthyTargets: 2 });
+    expect(result.waitSeconds).toBeGreaterThanOrEqual(1);
+    expect(result.waitSeconds).toBeLessThanOrEqual(5);
+  });
+
+  it('waits up to the poll interval while riderapp:14 tasks are still starting, without looking at targets', async () => {
+    // Prepare
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [serviceWith([rollbackDeployment({ runningCount: 1, pendingCount: 2 }), drainingBadDeployment])] });
+
+    // Act
+    const result = await handler(state({ stability: { checks: 1 } as RollbackState['stability'] }));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', runningCount: 1, desiredCount: 3, checks: 2, waitSeconds: 15 });
+    expect(ecsMock).not.toHaveReceivedCommand(ListTasksCommand);
+    expect(elbMock).not.toHaveReceivedCommand(DescribeTargetHealthCommand);
+  });
+
+  it('never waits past the stabilisation timeout', async () => {
+    // Prepare
+    at(591);
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment({ runningCount: 1 })])] });
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', waitSeconds: 9 });
+  });
+
+  it('waits for COMPLETED when the service has no target group', async () => {
+    // Prepare
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment], { loadBalancers: [] })] });
+
+    // Act
+    const result = await handler(state({}, null));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', waitSeconds: 15 });
+    expect(elbMock).not.toHaveReceivedCommand(DescribeTargetHealthCommand);
+  });
+
+  it('reports TIMED_OUT when riderapp:14 is not healthy within the stabilisation timeout', async () => {
+    // Prepare
+    at(600);
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS);
+    givenTargets(1);
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'TIMED_OUT', reason: REASONS.STABILIZATION_TIMEOUT, elapsedSeconds: 600, healthyTargets: 1 });
+  });
+
+  it("reports FAILED with ECS's reason when the riderapp:14 deployment fails", async () => {
+    // Prepare
+    const reason = 'ECS deployment circuit breaker: 3 tasks failed to start.';
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [serviceWith([rollbackDeployment({ status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: reason })])],
+    });
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', reason: REASONS.DEPLOYMENT_FAILED });
+    expect(result.message).toContain(reason);
+  });
+
+  it.each([
+    ['someone deployed riderapp:16 over it', [rollbackDeployment({ status: 'ACTIVE' }), rollbackDeployment({ id: 'ecs-svc/333', taskDefinition: `${TD}/riderapp:16` })]],
+    ['the deployment is gone from the service', [rollbackDeployment({ id: 'ecs-svc/333', taskDefinition: `${TD}/riderapp:16` })]],
+  ])('reports DEPLOYMENT_REPLACED when %s', async (_scenario, deployments) => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith(deployments)] });
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', reason: REASONS.DEPLOYMENT_REPLACED });
+  });
+
+  it.each([
+    ['MISSING', { services: [], failures: [{ arn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/${CLUSTER}/${SERVICE}`, reason: 'MISSING' }] }],
+    ['INACTIVE', { services: [serviceWith([], { status: 'INACTIVE' })] }],
+    ['DRAINING', { services: [serviceWith([rollbackDeployment()], { status: 'DRAINING' })] }],
+  ])('reports FAILED SERVICE_NOT_ACTIVE when the service is %s', async (status, response) => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves(response);
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'FAILED', reason: REASONS.SERVICE_NOT_ACTIVE });
+    expect(result.message).toContain(status);
+  });
+
+  it("follows ECS's own circuit-breaker rollback deployment the same way", async () => {
+    // Prepare
+    const ecsRollback = { deploymentId: 'ecs-svc/4444', taskDefinitionArn: RIDERAPP_14, startedAt: STARTED_AT };
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [serviceWith([rollbackDeployment({ id: 'ecs-svc/4444', rolloutState: 'COMPLETED' }), drainingBadDeployment])],
+    });
+
+    // Act
+    const result = await handler(state({ deployment: ecsRollback }));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'COMPLETED' });
+    expect(result.message).toContain('ecs-svc/4444');
+  });
+
+  it('rejects a state without a deployment and calls nothing', async () => {
+    // Prepare
+    const { deployment: _omitted, ...withoutDeployment } = state();
+
+    // Act & Assess
+    await expect(handler(withoutDeployment as RollbackState)).rejects.toThrow(ValidationError);
+    await expect(handler(withoutDeployment as RollbackState)).rejects.toThrow(/^deployment/);
+    expect(ecsMock).not.toHaveReceivedCommand(DescribeServicesCommand);
+  });
+});
