@@ -345,7 +345,8 @@ export function buildStartInput(
  */
 export function executionNameFor(input: ManualStartInput, now: Date, suffix: string): string {
   const prefix = input.dryRun === true ? 'dryrun' : 'manual';
-  const subject = (input.service ?? input.project ?? 'service').replace(/[^A-Za-z0-9_-]/g, '-');
+  const named = input.service ?? input.project ?? 'service';
+  const subject = named.slice(named.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_-]/g, '-');
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
   const tail = `-${stamp}-${suffix.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`;
   return `${prefix}-${subject.slice(0, 80 - prefix.length - 1 - tail.length)}${tail}`;

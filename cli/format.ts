@@ -23,7 +23,7 @@ export interface ExecutionView {
   readonly state?: StateView;
 }
 
-export type OutcomeKind = 'rolled-back' | 'watched' | 'skipped' | 'dry-run' | 'failed' | 'running' | 'timed-out' | 'aborted';
+export type OutcomeKind = 'succeeded' | 'rolled-back' | 'watched' | 'skipped' | 'dry-run' | 'failed' | 'running' | 'timed-out' | 'aborted';
 
 /** What an execution came to, in words and as the exit code of `status` / `start --wait`. */
 export interface Outcome {
@@ -165,6 +165,9 @@ export function outcomeOf(view: ExecutionView): Outcome {
     case 'RUNNING':
       return { kind: 'running', exitCode: EXIT.OK, short: 'running', lines: [`Still running (${view.name}).`] };
     case 'SUCCEEDED': {
+      if (view.state === undefined) {
+        return { kind: 'succeeded', exitCode: EXIT.OK, short: 'succeeded', lines: [`The execution succeeded (${view.name}).`] };
+      }
       const base = baseOutcome(view);
       return { ...base, lines: [...base.lines, ...advice] };
     }
