@@ -1,0 +1,29 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ecsClient, elbv2Client } from '../aws/clients';
+import { type ProbeSettings, readProbeSettings } from '../core/health';
+import { addStateContext, logger } from '../shared/logger';
+import type { HealthResult, RollbackState } from '../shared/types';
+import { narrowProbeHealthInput, type ProbeHealthDeps, probeHealth } from './probe';
+
+/** The handler's clients, HTTP, sleep and clock; tests replace sleep so nothing waits. */
+export const deps: ProbeHealthDeps = {
+  ecs: ecsClient,
+  elbv2: elbv2Client,
+  fetch: (input, init) => fetch(input, init),
+  sleep: async (milliseconds) => {
+    await sleep(milliseconds);
+  },
+  now: () => new Date(),
+};
+
+let settings: ProbeSettings | undefined;
+
+/** ProbeHealth task: target-group and/or HTTP health of the rollback → $.health. */
+export const handler = async (event: RollbackState): Promise<HealthResult> => {
+  addStateContext(event ?? {});
+  settings ??= readProbeSettings(process.env);
+  const input = narrowProbeHealthInput(event);
+  const result = await probeHealth(input, settings, deps);
+  logger.info('health probed', { health: result });
+  return result;
+};

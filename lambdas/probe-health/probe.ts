@@ -1,0 +1,156 @@
+/** ProbeHealth: prove the rollback healthy through its target groups and/or an HTTP health URL. */
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { describeService, targetGroupArnsFor } from '../aws/ecs-service';
+import { httpGet } from '../aws/http-probe';
+import { observeDeploymentTargets } from '../aws/target-health';
+import {
+  allTargetGroupsHealthy,
+  backoffSeconds,
+  describeHttpOutcome,
+  describeTargetGroup,
+  httpPassed,
+  type ProbeSettings,
+  reliedOnDeploymentCheck,
+  summarizeHealth,
+  type TargetGroupObservation,
+} from '../core/health';
+import { findDeployment } from '../core/stability';
+import { ServiceNotFoundError, ValidationError } from '../shared/errors';
+import type { DeploymentRef, HealthCheck, HealthResult, RollbackRequest, StabilityResult } from '../shared/types';
+
+/** The parts of the state ProbeHealth reads. */
+export interface ProbeHealthInput {
+  readonly request: Pick<RollbackRequest, 'cluster' | 'service' | 'serviceConfig'>;
+  readonly deployment: DeploymentRef;
+  readonly stability?: Pick<StabilityResult, 'desiredCount' | 'message'>;
+}
+
+/** Clients, HTTP, sleep and clock, replaceable in tests (sleep: no real waiting). */
+export interface ProbeHealthDeps {
+  readonly ecs: () => ECSClient;
+  readonly elbv2: () => ElasticLoadBalancingV2Client;
+  readonly fetch: typeof fetch;
+  readonly sleep: (milliseconds: number) => Promise<void>;
+  readonly now: () => Date;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Narrows the ASL state; a missing field is a ValidationError naming it. */
+export function narrowProbeHealthInput(event: unknown): ProbeHealthInput {
+  const state = isRecord(event) ? event : {};
+  const { request, deployment, stability } = state;
+  if (!isRecord(request) || typeof request.cluster !== 'string' || typeof request.service !== 'string') {
+    throw new ValidationError('request', 'cluster and service are required');
+  }
+  if (!isRecord(deployment) || typeof deployment.deploymentId !== 'string') {
+    throw new ValidationError('deployment.deploymentId', 'is required');
+  }
+  return {
+    request: request as unknown as ProbeHealthInput['request'],
+    deployment: deployment as unknown as DeploymentRef,
+    ...(isRecord(stability) ? { stability: stability as unknown as ProbeHealthInput['stability'] } : {}),
+  };
+}
+
+async function withRetries<T>(
+  settings: ProbeSettings,
+  sleep: ProbeHealthDeps['sleep'],
+  attempt: () => Promise<T>,
+  passed: (value: T) => boolean,
+): Promise<{ readonly last: T; readonly attempts: number }> {
+  let last = await attempt();
+  let attempts = 1;
+  while (!passed(last) && attempts < settings.attempts) {
+    await sleep(backoffSeconds(attempts, settings.intervalSeconds) * 1000);
+    last = await attempt();
+    attempts += 1;
+  }
+  return { last, attempts };
+}
+
+const after = (attempts: number) => (attempts === 1 ? '' : ` after ${attempts} attempts`);
+
+async function probeTargetGroups(
+  input: ProbeHealthInput,
+  targetGroupArns: readonly string[],
+  expected: number,
+  settings: ProbeSettings,
+  deps: ProbeHealthDeps,
+): Promise<{ readonly checks: HealthCheck[]; readonly attempts: number }> {
+  const { last, attempts } = await withRetries<readonly TargetGroupObservation[]>(
+    settings,
+    deps.sleep,
+    async () =>
+      (
+        await observeDeploymentTargets(input.request.cluster, input.deployment.deploymentId, targetGroupArns, {
+          ecs: deps.ecs(),
+          elbv2: deps.elbv2(),
+        })
+      ).groups,
+    (groups) => allTargetGroupsHealthy(groups, expected),
+  );
+  const checks = last.map((group): HealthCheck => {
+    const ok = expected > 0 && group.healthy >= expected;
+    return {
+      kind: 'target-group',
+      ok,
+      subject: group.targetGroupArn,
+      detail: `${describeTargetGroup(group, expected)}${ok ? '' : after(attempts)}`,
+    };
+  });
+  return { checks, attempts };
+}
+
+async function probeUrl(
+  url: string,
+  settings: ProbeSettings,
+  deps: ProbeHealthDeps,
+): Promise<{ readonly checks: HealthCheck[]; readonly attempts: number }> {
+  const { last, attempts } = await withRetries(
+    settings,
+    deps.sleep,
+    () => httpGet(url, settings.timeoutSeconds, deps.fetch),
+    httpPassed,
+  );
+  const check: HealthCheck = { kind: 'http', ok: httpPassed(last), subject: url, detail: describeHttpOutcome(last, attempts) };
+  return { checks: [check], attempts };
+}
+
+/**
+ * Probes what is configured: the deployment's tasks in the target group(s) (configured, else the
+ * service's own) and/or GET healthCheckUrl; both must pass; with neither, relies on the
+ * deployment state CheckStability saw.
+ */
+export async function probeHealth(
+  input: ProbeHealthInput,
+  settings: ProbeSettings,
+  deps: ProbeHealthDeps,
+): Promise<HealthResult> {
+  const { cluster, service, serviceConfig } = input.request;
+  const lookup = await describeService(cluster, service, deps.ecs());
+  if (!lookup.found) throw new ServiceNotFoundError(`ECS service ${service} in ${cluster}: ${lookup.reason}`);
+  const targetGroupArns = targetGroupArnsFor(serviceConfig?.targetGroupArn, lookup.service);
+  const healthCheckUrl = serviceConfig?.healthCheckUrl;
+  const deployment = findDeployment(lookup.service.deployments ?? [], input.deployment.deploymentId);
+  const expected = input.stability?.desiredCount || deployment?.desiredCount || lookup.service.desiredCount || 0;
+
+  const probes = await Promise.all([
+    targetGroupArns.length > 0 ? probeTargetGroups(input, targetGroupArns, expected, settings, deps) : undefined,
+    healthCheckUrl ? probeUrl(healthCheckUrl, settings, deps) : undefined,
+  ]);
+  const ran = probes.filter((p) => p !== undefined);
+  const checkedAt = deps.now().toISOString();
+  if (ran.length === 0) {
+    const subject = `${input.deployment.deploymentId} (${service})`;
+    return summarizeHealth([reliedOnDeploymentCheck(subject, input.stability?.message)], 0, checkedAt);
+  }
+  return summarizeHealth(
+    ran.flatMap((p) => p.checks),
+    Math.max(...ran.map((p) => p.attempts)),
+    checkedAt,
+  );
+}
