@@ -6,7 +6,8 @@
  */
 import type { ImageRef, TargetResolution, TargetSource, TaskDefinitionRef } from '../shared/types';
 import { REASONS } from './reasons';
-import { parseImageReference, taskDefinitionLabel } from './task-definition';
+import { shortTaskDefinition } from './stability';
+import { parseImageReference } from './task-definition';
 
 /** A deployment of the service as DescribeServices lists it. */
 export interface EcsDeployment {
@@ -239,7 +240,7 @@ function isAlreadyOnTarget(candidate: Candidate, facts: TargetFacts): boolean {
 
 /** Decides the rollback target from the facts, in DESIGN.md's order; skip when none or already running. */
 export function resolveTarget(facts: TargetFacts): TargetDecision {
-  const currentLabel = taskDefinitionLabel(facts.current.arn);
+  const currentLabel = shortTaskDefinition(facts.current.arn);
   const candidate = firstCandidate(facts);
   if (candidate === undefined) {
     return {
@@ -253,7 +254,7 @@ export function resolveTarget(facts: TargetFacts): TargetDecision {
       current: facts.current,
     };
   }
-  const targetLabel = 'taskDefinitionArn' in candidate ? taskDefinitionLabel(candidate.taskDefinitionArn) : `image ${imageLabel(candidate.image)}`;
+  const targetLabel = 'taskDefinitionArn' in candidate ? shortTaskDefinition(candidate.taskDefinitionArn) : `image ${imageLabel(candidate.image)}`;
   const target = 'taskDefinitionArn' in candidate ? { taskDefinitionArn: candidate.taskDefinitionArn } : { image: candidate.image };
   if (isAlreadyOnTarget(candidate, facts)) {
     return {

@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../shared/errors';
 import type { ContainerImage, ServiceConfig, TaskDefinitionRef } from '../shared/types';
+import { shortTaskDefinition } from './stability';
 
 /** Fields DescribeTaskDefinition returns that RegisterTaskDefinition does not take. */
 export const READ_ONLY_TASK_DEFINITION_FIELDS = [
@@ -90,12 +91,6 @@ export function isImageFromRepository(image: string, ecrRepository: string): boo
   return reference.registry !== undefined && PRIVATE_ECR_HOST.test(reference.registry) && reference.repository === ecrRepository;
 }
 
-/** `riderapp:14` for a task definition ARN (or the text itself when it is not an ARN). */
-export function taskDefinitionLabel(taskDefinition: string): string {
-  const slash = taskDefinition.lastIndexOf('/');
-  return taskDefinition.startsWith('arn:') && slash >= 0 ? taskDefinition.slice(slash + 1) : taskDefinition;
-}
-
 /** The images of every container, in task definition order. */
 export function containerImages(taskDefinition: TaskDefinitionLike): ContainerImage[] {
   return (taskDefinition.containerDefinitions ?? []).map((container) => ({
@@ -124,7 +119,7 @@ export function selectProjectContainers(
 ): string[] {
   const containers = taskDefinition.containerDefinitions ?? [];
   const names = containers.map((container) => container.name ?? '');
-  const label = taskDefinitionLabel(taskDefinition.taskDefinitionArn ?? taskDefinition.family ?? 'the task definition');
+  const label = shortTaskDefinition(taskDefinition.taskDefinitionArn ?? taskDefinition.family ?? 'the task definition');
   if (config.containerNames !== undefined && config.containerNames.length > 0) {
     const missing = config.containerNames.filter((name) => !names.includes(name));
     if (missing.length > 0) {

@@ -7,7 +7,6 @@ import {
   parseImageReference,
   type ReadOnlyTaskDefinitionField,
   selectProjectContainers,
-  taskDefinitionLabel,
 } from '../../lambdas/core/task-definition';
 import { ValidationError } from '../../lambdas/shared/errors';
 import riderapp15 from '../fixtures/aws/ecs-task-definition-riderapp-15.json';
@@ -49,13 +48,6 @@ describe('image references', () => {
     expect(fromRepository).toBe(expected);
   });
 
-  it('labels a task definition ARN as family:revision', () => {
-    // Act
-    const label = taskDefinitionLabel('arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp:14');
-
-    // Assess
-    expect(label).toBe('riderapp:14');
-  });
 });
 
 describe('project containers', () => {

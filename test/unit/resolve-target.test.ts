@@ -70,6 +70,14 @@ function imagesMatching(ids: { imageTag?: string; imageDigest?: string }[] | und
   return all.filter((d) => d.imageDigest === id?.imageDigest || (id?.imageTag !== undefined && d.imageTags?.includes(id.imageTag)));
 }
 
+/** ECS history: riderapp:14's deployment succeeded before the failing one; its revision runs `taskDefinition`. */
+function withHistory(taskDefinition = TD(14)): void {
+  const revisions = fixture<{ serviceRevisions: object[] }>('ecs-describe-service-revisions-14');
+  ecsMock.on(ListServiceDeploymentsCommand).resolves(fixture('ecs-list-service-deployments'));
+  ecsMock.on(DescribeServiceDeploymentsCommand).resolves(fixture('ecs-describe-service-deployments-14'));
+  ecsMock.on(DescribeServiceRevisionsCommand).resolves({ serviceRevisions: revisions.serviceRevisions.map((r) => ({ ...r, taskDefinition })) });
+}
+
 beforeEach(() => {
   ecsMock.reset();
   ecrMock.reset();
@@ -164,9 +172,7 @@ describe('ResolveTarget: an explicit target of a manual start', () => {
 describe('ResolveTarget: automatic', () => {
   it('rolls back riderapp:15 to riderapp:14, the last deployment ECS reports as successful', async () => {
     // Prepare
-    ecsMock.on(ListServiceDeploymentsCommand).resolves(fixture('ecs-list-service-deployments'));
-    ecsMock.on(DescribeServiceDeploymentsCommand).resolves(fixture('ecs-describe-service-deployments-14'));
-    ecsMock.on(DescribeServiceRevisionsCommand).resolves(fixture('ecs-describe-service-revisions-14'));
+    withHistory();
 
     // Act
     const target = await handler(stateWith());
@@ -193,12 +199,11 @@ describe('ResolveTarget: automatic', () => {
   it('follows every page of the deployment history', async () => {
     // Prepare
     const [good14, good13] = fixture<{ serviceDeployments: object[] }>('ecs-list-service-deployments').serviceDeployments;
+    withHistory();
     ecsMock
       .on(ListServiceDeploymentsCommand)
       .resolvesOnce({ serviceDeployments: [good13 as never], nextToken: 'page-2' })
       .resolvesOnce({ serviceDeployments: [good14 as never] });
-    ecsMock.on(DescribeServiceDeploymentsCommand).resolves(fixture('ecs-describe-service-deployments-14'));
-    ecsMock.on(DescribeServiceRevisionsCommand).resolves(fixture('ecs-describe-service-revisions-14'));
 
     // Act
     const target = await handler(stateWith());
@@ -206,6 +211,7 @@ describe('ResolveTarget: automatic', () => {
     // Assess
     expect(target.taskDefinitionArn).toBe(TD(14));
     expect(ecsMock).toHaveReceivedCommandWith(ListServiceDeploymentsCommand, { nextToken: 'page-2' });
+    expect(ecsMock).toHaveReceivedCommandWith(DescribeServiceDeploymentsCommand, { serviceDeploymentArns: [GOOD_14_DEPLOYMENT] });
   });
 
   it('rolls back to the ACTIVE deployment while the failing one is still in flight', async () => {
@@ -257,12 +263,7 @@ describe('ResolveTarget: automatic', () => {
 
   it('skips with AlreadyOnTarget when the last successful deployment ran the same riderapp:15', async () => {
     // Prepare
-    ecsMock.on(ListServiceDeploymentsCommand).resolves(fixture('ecs-list-service-deployments'));
-    ecsMock.on(DescribeServiceDeploymentsCommand).resolves(fixture('ecs-describe-service-deployments-14'));
-    const revisions = fixture<{ serviceRevisions: object[] }>('ecs-describe-service-revisions-14');
-    ecsMock.on(DescribeServiceRevisionsCommand).resolves({
-      serviceRevisions: revisions.serviceRevisions.map((r) => ({ ...r, taskDefinition: TD(15) })),
-    });
+    withHistory(TD(15));
 
     // Act
     const target = await handler(stateWith());
