@@ -64,6 +64,10 @@ function time(iso: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+function newestFirst<T>(at: (item: T) => string | undefined): (a: T, b: T) => number {
+  return (a, b) => (time(at(b)) ?? 0) - (time(at(a)) ?? 0);
+}
+
 /**
  * The deployment that failed, as DescribeServices lists it: the one whose id is the event's
  * `deploymentId`, else the PRIMARY one (alarm and manual triggers roll back what runs now).
@@ -89,7 +93,7 @@ export function pickPreviousSuccessfulDeployment(
   return history
     .filter((d) => statuses.includes(d.status) && d.arn !== service.currentServiceDeployment)
     .filter((d) => before === undefined || (time(d.createdAt) ?? Number.POSITIVE_INFINITY) < before)
-    .sort((a, b) => (time(b.createdAt) ?? 0) - (time(a.createdAt) ?? 0))[0];
+    .sort(newestFirst((d) => d.createdAt))[0];
 }
 
 /** The service revision a successful deployment left running: its target, or what ECS rolled back to. */
@@ -103,7 +107,7 @@ export function goodRevisionArn(detail: ServiceDeploymentDetail): string | undef
 export function pickActiveDeployment(service: ServiceSnapshot, failing: EcsDeployment | undefined): EcsDeployment | undefined {
   return service.deployments
     .filter((d) => d.status === 'ACTIVE' && d.id !== failing?.id)
-    .sort((a, b) => (time(b.createdAt) ?? 0) - (time(a.createdAt) ?? 0))[0];
+    .sort(newestFirst((d) => d.createdAt))[0];
 }
 
 /** The ECR image each project image runs, where the listing knows it (by digest, else by tag). */
@@ -126,14 +130,14 @@ export function currentDigests(projectImages: readonly string[], listed: readonl
  */
 export function pickPreviousImage(listed: readonly EcrImage[], projectImages: readonly string[]): EcrImage | undefined {
   const running = projectImages.map((image) => findListed(image, listed));
-  const runningDigests = new Set(currentDigests(projectImages, listed).filter((d): d is string => d !== undefined));
   const pushTimes = running.map((image) => time(image?.pushedAt));
   if (pushTimes.length === 0 || pushTimes.some((t) => t === undefined)) return undefined;
   const boundary = Math.min(...(pushTimes as number[]));
+  const runningDigests = new Set(running.map((image) => image?.digest));
   return listed
     .filter((image) => image.tags.length > 0 && (image.status ?? 'ACTIVE') === 'ACTIVE' && !runningDigests.has(image.digest))
     .filter((image) => (time(image.pushedAt) ?? Number.POSITIVE_INFINITY) < boundary)
-    .sort((a, b) => (time(b.pushedAt) ?? 0) - (time(a.pushedAt) ?? 0))[0];
+    .sort(newestFirst((image) => image.pushedAt))[0];
 }
 
 /**
