@@ -1,0 +1,30 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { snsClient } from '../aws/clients';
+import { addStateContext, logger } from '../shared/logger';
+import type { NotificationResult, NotifyInput } from '../shared/types';
+import { type NotifyDeps, type NotifySettings, narrowNotifyInput, notify } from './notify';
+
+const settings: NotifySettings = {
+  ...(process.env.TOPIC_ARN ? { topicArn: process.env.TOPIC_ARN } : {}),
+  ...(process.env.PROJECT_NAME ? { projectName: process.env.PROJECT_NAME } : {}),
+};
+
+/** The handler's client, metrics and clock; tests may replace them. */
+export const deps: NotifyDeps = {
+  sns: snsClient,
+  metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'EcsAutoRollback' }),
+  now: () => new Date(),
+};
+
+/** Notify task: publish the outcome to SNS → $.notification. */
+export const handler = async (event: NotifyInput): Promise<NotificationResult> => {
+  const input = narrowNotifyInput(event);
+  addStateContext(input.state);
+  try {
+    const result = await notify(input, settings, deps);
+    logger.info('notification sent', { notification: result });
+    return result;
+  } finally {
+    if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
+  }
+};

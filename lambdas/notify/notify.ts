@@ -1,0 +1,56 @@
+/** Notify: publish the outcome to SNS and count it as a CloudWatch metric. */
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { publishMessage } from '../aws/sns';
+import { buildNotification, rollbackDurationSeconds } from '../core/message';
+import { ConfigurationError, ValidationError } from '../shared/errors';
+import type { NotificationKind, NotificationResult, NotifyInput, RollbackState } from '../shared/types';
+
+/** Settings from the environment. */
+export interface NotifySettings {
+  readonly topicArn?: string;
+  readonly projectName?: string;
+}
+
+/** Client, metrics and clock, replaceable in tests. */
+export interface NotifyDeps {
+  readonly sns: () => SNSClient;
+  readonly metrics: Metrics;
+  readonly now: () => Date;
+}
+
+/** Metric names. */
+export const METRICS = { ROLLBACKS: 'Rollbacks', ROLLBACK_DURATION: 'RollbackDurationSeconds' } as const;
+
+const KINDS: ReadonlySet<string> = new Set<NotificationKind>(['success', 'skipped', 'dry-run', 'failure']);
+
+/** Narrows Notify's event {kind, state}; the state may be partial (e.g. Prepare failed). */
+export function narrowNotifyInput(event: unknown): NotifyInput {
+  const record = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
+  if (typeof record.kind !== 'string' || !KINDS.has(record.kind)) {
+    throw new ValidationError('kind', `must be one of ${[...KINDS].join(', ')}`);
+  }
+  const state = typeof record.state === 'object' && record.state !== null ? record.state : {};
+  return { kind: record.kind as NotificationKind, state: state as RollbackState };
+}
+
+/** Publishes the notification, then records the outcome (and the rollback's duration on success). */
+export async function notify(input: NotifyInput, settings: NotifySettings, deps: NotifyDeps): Promise<NotificationResult> {
+  if (settings.topicArn === undefined || settings.topicArn === '') {
+    throw new ConfigurationError('TOPIC_ARN is not set');
+  }
+  const sentAt = deps.now().toISOString();
+  const text = buildNotification(input, {
+    now: sentAt,
+    ...(settings.projectName ? { projectName: settings.projectName } : {}),
+  });
+  const messageId = await publishMessage(
+    { topicArn: settings.topicArn, subject: text.subject, body: text.body, attributes: text.attributes },
+    deps.sns(),
+  );
+  deps.metrics.addDimension('Outcome', input.kind);
+  deps.metrics.addMetric(METRICS.ROLLBACKS, MetricUnit.Count, 1);
+  const duration = input.kind === 'success' ? rollbackDurationSeconds(input.state, sentAt) : undefined;
+  if (duration !== undefined) deps.metrics.addMetric(METRICS.ROLLBACK_DURATION, MetricUnit.Seconds, duration);
+  return { kind: input.kind, subject: text.subject, messageId, sentAt };
+}
