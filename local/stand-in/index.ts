@@ -1,0 +1,132 @@
+/**
+ * The local AWS stand-in: one HTTP server on 127.0.0.1 that unmodified SDK v3 clients reach
+ * through AWS_ENDPOINT_URL_ECS / _ECR / _ELASTIC_LOAD_BALANCING_V2 / _SNS, backed by a
+ * time-driven model of the seed's story, with fault injection and a call log.
+ */
+import { CallLog } from './calls';
+import { ModelClock } from './clock';
+import type { EventListener } from './events';
+import { Faults } from './faults';
+import { AwsModel, type Timings } from './model';
+import { type RiderappSeed, type RiderappSeedOptions, seedRiderapp } from './seed';
+import { startServer } from './server';
+import type { PublishedMessage } from './sns';
+
+export { CallLog, type CallRecord } from './calls';
+export { type ClockOptions, ModelClock } from './clock';
+export * from './events';
+export { type ActiveFault, type FaultKind, type FaultSpec, Faults, faultError } from './faults';
+export * from './model';
+export { ApiError, type ServiceName } from './protocols';
+export { type RiderappRevision, type RiderappSeed, type RiderappSeedOptions, seedRiderapp } from './seed';
+export type { PublishedAttribute, PublishedMessage } from './sns';
+
+/** Options of {@link startStandIn}. */
+export interface StandInOptions {
+  /** Modelled ms per real ms; 0 freezes time (tests advance it). @default 60 */
+  readonly speed?: number;
+  /** Modelled time at start. @default the real time now */
+  readonly start?: number | Date;
+  readonly timings?: Partial<Timings>;
+  /** Seed of the id generator. @default 1 */
+  readonly seed?: number;
+  /** @default '111122223333' */
+  readonly account?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** Seed the riderapp story (true or its options). @default false */
+  readonly riderapp?: boolean | RiderappSeedOptions;
+  /** Real ms between background ticks, so events fire without requests; 0 disables. @default 200 when speed > 0, else 0 */
+  readonly autoTickMs?: number;
+  /** @default 0 (the OS picks) */
+  readonly port?: number;
+}
+
+/** SDK v3 client configuration for the stand-in (endpoint, region, dummy credentials). */
+export interface StandInClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly maxAttempts?: number;
+}
+
+/** A running stand-in. */
+export interface StandIn {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** AWS_ENDPOINT_URL_* for ECS, ECR, ELBv2 and SNS, plus AWS_REGION and dummy credentials. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly model: AwsModel;
+  readonly clock: ModelClock;
+  readonly faults: Faults;
+  readonly calls: CallLog;
+  /** Every SNS message published, in order. */
+  readonly published: PublishedMessage[];
+  /** The seeded story, when `riderapp` was set. */
+  readonly riderapp?: RiderappSeed;
+  /** Subscribes to the model's EventBridge events; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void;
+  /** Client configuration for `new ECSClient(standIn.clientConfig({ maxAttempts: 1 }))`. */
+  clientConfig(extra?: { maxAttempts?: number }): StandInClientConfig;
+  /** Moves modelled time forward and runs what became due. */
+  advance(ms: number): void;
+  /** Stops the server, the background ticks and the clock's timers. */
+  stop(): Promise<void>;
+}
+
+/** Dummy credentials the stand-in hands out (it does not check signatures). */
+export const STAND_IN_CREDENTIALS = { accessKeyId: 'AKIASTANDIN000000000', secretAccessKey: 'stand-in-secret-access-key' } as const;
+
+/** The AWS_ENDPOINT_URL_* variables SDK v3 reads for these clients (service id → suffix). */
+export function standInEnv(endpoint: string, region: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_ECS: endpoint,
+    AWS_ENDPOINT_URL_ECR: endpoint,
+    AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
+    AWS_ENDPOINT_URL_SNS: endpoint,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: STAND_IN_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: STAND_IN_CREDENTIALS.secretAccessKey,
+  };
+}
+
+/** Starts the stand-in on 127.0.0.1 (port from the OS). */
+export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
+  const clock = new ModelClock({ speed: options.speed ?? 60, start: options.start });
+  const model = new AwsModel({ clock, account: options.account, region: options.region, seed: options.seed, timings: options.timings });
+  const riderapp =
+    options.riderapp === undefined || options.riderapp === false
+      ? undefined
+      : seedRiderapp(model, options.riderapp === true ? {} : options.riderapp);
+  const faults = new Faults();
+  const calls = new CallLog();
+  const published: PublishedMessage[] = [];
+  const server = await startServer({ model, faults, calls, published }, { port: options.port });
+  const autoTickMs = options.autoTickMs ?? (clock.speed > 0 ? 200 : 0);
+  const ticker = autoTickMs > 0 ? setInterval(() => model.tick(), autoTickMs) : undefined;
+  ticker?.unref();
+  return {
+    endpoint: server.endpoint,
+    env: standInEnv(server.endpoint, model.region),
+    model,
+    clock,
+    faults,
+    calls,
+    published,
+    riderapp,
+    onEvent: (listener) => model.onEvent(listener),
+    clientConfig: (extra = {}) => ({
+      endpoint: server.endpoint,
+      region: model.region,
+      credentials: { ...STAND_IN_CREDENTIALS },
+      ...(extra.maxAttempts === undefined ? {} : { maxAttempts: extra.maxAttempts }),
+    }),
+    advance: (ms) => model.advance(ms),
+    stop: async () => {
+      if (ticker !== undefined) clearInterval(ticker);
+      clock.dispose();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * One HTTP server on 127.0.0.1 for ECS, ECR, ELBv2 and SNS. JSON 1.1 requests are routed by the
+ * X-Amz-Target prefix; Query requests by Action and the credential scope's service name (or the
+ * API Version). Every request ticks the model, passes through the faults and lands in the call log.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type CallLog, keyParams } from './calls';
+import { ECR_TARGET_PREFIX, handleEcr } from './ecr';
+import { ECS_TARGET_PREFIX, handleEcs } from './ecs';
+import { ELBV2_VERSION, ELBV2_XMLNS, handleElbv2 } from './elbv2';
+import type { Faults } from './faults';
+import type { AwsModel } from './model';
+import {
+  ApiError,
+  credentialScopeService,
+  formToObject,
+  jsonError,
+  jsonResponse,
+  parseForm,
+  parseJsonBody,
+  queryError,
+  queryResponse,
+  type ServiceName,
+  unknownOperation,
+  type WireResponse,
+} from './protocols';
+import { handleSns, type PublishedMessage, SNS_VERSION, SNS_XMLNS } from './sns';
+
+/** What the server serves from. */
+export interface ServerDeps {
+  readonly model: AwsModel;
+  readonly faults: Faults;
+  readonly calls: CallLog;
+  readonly published: PublishedMessage[];
+}
+
+/** A running server. */
+export interface StandInServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+interface Route {
+  readonly service: ServiceName | 'unknown';
+  readonly operation: string;
+  readonly protocol: 'json' | 'query';
+  readonly input: Record<string, unknown>;
+  readonly form?: Map<string, string>;
+  readonly xmlns: string;
+}
+
+const JSON_PREFIXES: Record<string, ServiceName> = { [ECS_TARGET_PREFIX]: 'ECS', [ECR_TARGET_PREFIX]: 'ECR' };
+const QUERY_SCOPES: Record<string, ServiceName> = { elasticloadbalancing: 'ELBv2', sns: 'SNS' };
+const QUERY_VERSIONS: Record<string, ServiceName> = { [ELBV2_VERSION]: 'ELBv2', [SNS_VERSION]: 'SNS' };
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function route(req: IncomingMessage, body: string): Route {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const dot = target.lastIndexOf('.');
+    const prefix = dot < 0 ? target : target.slice(0, dot);
+    const operation = dot < 0 ? target : target.slice(dot + 1);
+    const service = JSON_PREFIXES[prefix];
+    return { service: service ?? 'unknown', operation: service === undefined ? target : operation, protocol: 'json', input: parseJsonBody(body), xmlns: '' };
+  }
+  const form = parseForm(body);
+  const scope = credentialScopeService(req.headers.authorization);
+  const version = form.get('Version') ?? '';
+  const service = (scope === undefined ? undefined : QUERY_SCOPES[scope]) ?? QUERY_VERSIONS[version] ?? 'unknown';
+  const xmlns = service === 'SNS' ? SNS_XMLNS : service === 'ELBv2' ? ELBV2_XMLNS : 'https://stand-in.local/doc/';
+  return { service, operation: form.get('Action') ?? '(no Action)', protocol: 'query', input: formToObject(form), form, xmlns };
+}
+
+function dispatch(deps: ServerDeps, r: Route, notFound: boolean): unknown {
+  const { model, published } = deps;
+  switch (r.service) {
+    case 'ECS':
+      return handleEcs(r.operation, r.input, { model, notFound });
+    case 'ECR':
+      return handleEcr(r.operation, r.input, { model, notFound });
+    case 'ELBv2':
+      return handleElbv2(r.operation, r.form!, { model, notFound });
+    case 'SNS':
+      return handleSns(r.operation, r.form!, { model, notFound, published });
+    default: {
+      const what = r.protocol === 'json' ? `X-Amz-Target ${r.operation}` : `${r.operation} (API version ${String(r.input['Version'] ?? 'none')})`;
+      throw unknownOperation('the service of', what, r.protocol);
+    }
+  }
+}
+
+function answer(r: Route, requestId: string, result: unknown): WireResponse {
+  return r.protocol === 'json' ? jsonResponse(requestId, result) : queryResponse(r.xmlns, r.operation, requestId, result as Record<string, unknown>);
+}
+
+function fail(r: Pick<Route, 'protocol' | 'xmlns'>, requestId: string, error: ApiError): WireResponse {
+  return r.protocol === 'json' ? jsonError(requestId, error) : queryError(r.xmlns, requestId, error);
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireResponse> {
+  const requestId = randomUUID();
+  const body = await readBody(req);
+  deps.model.tick();
+  const modelTime = deps.model.now();
+  const realTime = deps.model.clock.realNow();
+  let r: Route;
+  try {
+    r = route(req, body);
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : new ApiError('SerializationException', String(error));
+    return fail({ protocol: 'json', xmlns: '' }, requestId, apiError);
+  }
+  const record = deps.calls.add({
+    service: r.service,
+    operation: r.operation,
+    modelTime,
+    realTime,
+    input: r.input,
+    params: keyParams(r.input),
+    status: 0,
+    faults: [],
+  });
+  let response: WireResponse;
+  try {
+    const outcome = r.service === 'unknown' ? { latencyMs: 0, notFound: false, applied: [] } : deps.faults.take(r.service, r.operation);
+    record.faults = outcome.applied;
+    if (outcome.latencyMs > 0) await sleep(outcome.latencyMs);
+    if ('error' in outcome && outcome.error !== undefined) throw outcome.error;
+    response = answer(r, requestId, dispatch(deps, r, outcome.notFound));
+  } catch (error) {
+    if (error instanceof ApiError) {
+      response = fail(r, requestId, error);
+    } else {
+      console.error(`stand-in: ${r.service} ${r.operation} failed`, error);
+      response = fail(r, requestId, new ApiError('InternalFailure', `stand-in error in ${r.service} ${r.operation}: ${String(error)}`, 500));
+    }
+  }
+  record.status = response.status;
+  if (response.status >= 300) {
+    record.errorCode = r.protocol === 'json' ? (JSON.parse(response.body) as { __type: string }).__type : /<Code>([^<]*)<\/Code>/.exec(response.body)?.[1];
+  }
+  return response;
+}
+
+/** Starts the server on 127.0.0.1 and a port the OS picks (unless `port` is given). */
+export async function startServer(deps: ServerDeps, options: { port?: number } = {}): Promise<StandInServer> {
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    handle(deps, req)
+      .then((response) => {
+        res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+        res.end(response.body);
+      })
+      .catch((error: unknown) => {
+        console.error('stand-in: request failed', error);
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}
