@@ -162,7 +162,7 @@ const TARGET_GROUP_ARN_PATTERN =
 const LOAD_BALANCER_NAME_PATTERN = /^app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16}$/;
 const LOAD_BALANCER_ARN_PATTERN =
   /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/(app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})$/;
-const ALARM_NAME_PATTERN = /^[^\u0000-\u001f]{1,255}$/;
+const ALARM_NAME_PATTERN = /^\P{Cc}{1,255}$/u;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/*-]{1,512}$/;
 const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;

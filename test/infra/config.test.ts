@@ -125,7 +125,7 @@ describe('loadConfig', () => {
   const service = (extra: Record<string, unknown>): Record<string, unknown> =>
     riderapp({ services: [{ service: 'riderapp-service' }, extra] });
 
-  it.each<[string, Record<string, unknown>, string, string]>([
+  const badConfigs: [string, Record<string, unknown>, string, string][] = [
     ['no project', {}, 'project', 'required'],
     ['an upper-case project', { project: 'RiderApp' }, 'project', '"RiderApp"'],
     ['an empty services list', riderapp({ services: [] }), 'services', 'got []'],
@@ -165,19 +165,21 @@ describe('loadConfig', () => {
     ['a log retention CloudWatch does not offer', riderapp({ logRetentionDays: 10 }), 'logRetentionDays', 'got 10'],
     ['a region that is not one', riderapp({ region: 'US East' }), 'region', '"US East"'],
     ['an account of 11 digits', riderapp({ account: '11112222333' }), 'account', '"11112222333"'],
-  ].map(([name, context, field, detail]) => [name, field, context, detail] as const))(
+  ];
+
+  it.each(badConfigs.map(([name, context, field, detail]): [string, string, Record<string, unknown>, string] => [name, field, context, detail]))(
     'rejects %s, naming %s',
     (_name, field, context, detail) => {
-    // Prepare
-    const get = contextOf(context);
+      // Prepare
+      const get = contextOf(context);
 
-    // Act
-    const act = (): unknown => loadConfig(get);
+      // Act
+      const act = (): unknown => loadConfig(get);
 
-    // Assess
-    expect(act).toThrow(ConfigError);
-    expect(act).toThrow(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `));
-    expect(act).toThrow(detail);
+      // Assess
+      expect(act).toThrow(ConfigError);
+      expect(act).toThrow(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}: `));
+      expect(act).toThrow(detail);
     },
   );
 

@@ -1,0 +1,94 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { TASK_FUNCTIONS, type TaskFunctionId } from '../../statemachine/definition';
+
+/** Repository root: lambdas/ and package-lock.json live here. */
+const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The Lambda runtime of every task function. */
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** esbuild settings shared by the task functions (local esbuild, no Docker). */
+export const BUNDLING: nodejs.BundlingOptions = {
+  minify: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  target: 'node22',
+  format: nodejs.OutputFormat.ESM,
+  externalModules: [],
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  forceDockerBundling: false,
+};
+
+/** Per-function settings the stack decides. */
+export interface TaskFunctionSettings {
+  readonly timeout: Duration;
+  readonly environment: Readonly<Record<string, string>>;
+  /** @default 256 */
+  readonly memorySize?: number;
+}
+
+/** Props of {@link TaskFunctions}. */
+export interface TaskFunctionsProps {
+  /** Environment every function gets. */
+  readonly commonEnvironment: Readonly<Record<string, string>>;
+  /** Timeout and environment of each function. */
+  readonly settings: Readonly<Record<TaskFunctionId, TaskFunctionSettings>>;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The eight Lambda functions behind the ASL's Tasks, one per entry of TASK_FUNCTIONS: bundled from
+ * lambdas/<dir>/handler.ts, arm64, X-Ray tracing, each with its own role (logs to its own log group
+ * only; the stack adds what the function calls) and its own log group with retention.
+ */
+export class TaskFunctions extends Construct {
+  /** The functions, by task id. */
+  public readonly functions: Readonly<Record<TaskFunctionId, nodejs.NodejsFunction>>;
+  /** Their roles, by task id. */
+  public readonly roles: Readonly<Record<TaskFunctionId, iam.Role>>;
+
+  public constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
+    super(scope, id);
+    const functions = {} as Record<TaskFunctionId, nodejs.NodejsFunction>;
+    const roles = {} as Record<TaskFunctionId, iam.Role>;
+    for (const [taskId, task] of Object.entries(TASK_FUNCTIONS) as [TaskFunctionId, (typeof TASK_FUNCTIONS)[TaskFunctionId]][]) {
+      const settings = props.settings[taskId];
+      const logGroup = new logs.LogGroup(this, `${taskId}Logs`, {
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const role = new iam.Role(this, `${taskId}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `ecs-auto-rollback ${taskId} task`,
+      });
+      logGroup.grantWrite(role);
+      functions[taskId] = new nodejs.NodejsFunction(this, taskId, {
+        entry: join(PROJECT_ROOT, 'lambdas', task.dir, 'handler.ts'),
+        handler: 'handler',
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+        runtime: FUNCTION_RUNTIME,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: settings.memorySize ?? 256,
+        timeout: settings.timeout,
+        tracing: lambda.Tracing.ACTIVE,
+        role,
+        logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        bundling: BUNDLING,
+        environment: { ...props.commonEnvironment, ...settings.environment, NODE_OPTIONS: '--enable-source-maps' },
+        description: `ecs-auto-rollback: ${taskId}`,
+      });
+      roles[taskId] = role;
+    }
+    this.functions = functions;
+    this.roles = roles;
+  }
+}

@@ -1,0 +1,56 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { DEFINITION_PATH, substitutionsFor, type TaskFunctionId } from '../../statemachine/definition';
+
+/** Props of {@link RollbackWorkflow}. */
+export interface RollbackWorkflowProps {
+  /** The state machine's name. */
+  readonly stateMachineName: string;
+  /** The functions behind the ASL's Tasks. */
+  readonly functions: Readonly<Record<TaskFunctionId, lambda.IFunction>>;
+  readonly pollIntervalSeconds: number;
+  readonly stabilizationTimeoutSeconds: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The state machine deployed from statemachine/rollback.asl.json with its `${...}` substitutions,
+ * logging ALL events (with execution data) to its own log group, X-Ray tracing on.
+ */
+export class RollbackWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+
+  public constructor(scope: Construct, id: string, props: RollbackWorkflowProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const arns = Object.fromEntries(
+      Object.entries(props.functions).map(([taskId, fn]) => [taskId, fn.functionArn]),
+    ) as Record<TaskFunctionId, string>;
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: props.stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(DEFINITION_PATH),
+      definitionSubstitutions: substitutionsFor(arns, {
+        pollIntervalSeconds: props.pollIntervalSeconds,
+        stabilizationTimeoutSeconds: props.stabilizationTimeoutSeconds,
+      }),
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(props.functions).map((fn) => fn.functionArn),
+      }),
+    );
+  }
+}

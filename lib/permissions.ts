@@ -1,0 +1,199 @@
+/**
+ * Least-privilege IAM for the task functions: which actions each one calls and on which resources.
+ * A statement whose resource or action holds a wildcard carries the reason, which also becomes the
+ * cdk-nag acknowledgement (AwsSolutions-IAM5) of exactly that finding.
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
+import type { IConstruct } from 'constructs';
+import type { TaskFunctionId } from '../statemachine/definition';
+
+/** A policy statement and, when it holds a wildcard, why. */
+export interface Grant {
+  readonly statement: iam.PolicyStatement;
+  /** Required when an action or resource contains `*`. */
+  readonly wildcardReason?: string;
+}
+
+/** The ARNs of one watched service and what belongs to it. */
+export interface ServiceResources {
+  /** `arn:<partition>:ecs:<region>:<account>:service/<cluster>/<service>` */
+  readonly serviceArn: string;
+  /** `arn:<partition>:ecs:<region>:<account>:cluster/<cluster>` */
+  readonly clusterArn: string;
+  /** `.../service-deployment/<cluster>/<service>/*` */
+  readonly serviceDeploymentArns: string;
+  /** `.../service-revision/<cluster>/<service>/*` */
+  readonly serviceRevisionArns: string;
+  /** `.../task/<cluster>/*` */
+  readonly taskArns: string;
+  /** `arn:<partition>:ecr:<region>:<account>:repository/<name>` */
+  readonly repositoryArn: string;
+  /** Task and execution roles RegisterTaskDefinition may pass to ECS tasks. */
+  readonly passRoleArns: readonly string[];
+}
+
+/** What the grants are computed from. */
+export interface PermissionInputs {
+  readonly services: readonly ServiceResources[];
+  readonly tableArn: string;
+  /** `arn:<partition>:ecs:<region>:<account>:task-definition/*` */
+  readonly taskDefinitionArns: string;
+  /** The namespace Notify publishes metrics to (cloudwatch:namespace condition). */
+  readonly metricsNamespace: string;
+}
+
+/** DynamoDB actions on the state table, by what a function does with it. */
+export const TABLE_READ_WRITE_DELETE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+export const TABLE_READ_WRITE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+const DEPLOYMENT_HISTORY_ACTIONS = [
+  'ecs:ListServiceDeployments',
+  'ecs:DescribeServiceDeployments',
+  'ecs:DescribeServiceRevisions',
+];
+
+const REASON_DEPLOYMENT_HISTORY =
+  'Service deployment and service revision ids are created by ECS on every deployment; the ARNs are scoped to the configured cluster/service (as in the ECS guide "Permissions required for viewing Amazon ECS service deployments").';
+const REASON_TASK_DEFINITION =
+  'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition have no resource-level permissions in the Service Authorization Reference, so Resource must be "*".';
+const REASON_TAG_TASK_DEFINITION =
+  'Tags are carried over to the task definition being registered, whose revision does not exist yet; limited by the condition ecs:CreateAction = RegisterTaskDefinition.';
+const REASON_LIST_TASKS =
+  'ecs:ListTasks is authorised on container instances, which Fargate services do not have; limited to the configured clusters by the condition ecs:cluster.';
+const REASON_TASKS =
+  'Task ids are created by ECS; the ARNs are scoped to the configured clusters (task/<cluster>/*).';
+const REASON_TARGET_HEALTH =
+  'elasticloadbalancing:DescribeTargetHealth (like every ELBv2 Describe action) has no resource-level permissions, so Resource must be "*".';
+const REASON_PUT_METRIC_DATA =
+  'cloudwatch:PutMetricData has no resource-level permissions; limited to the project namespace by the condition cloudwatch:namespace.';
+const REASON_PASS_ROLE_PATTERN =
+  'Default task/execution role pattern <project>-* (override with taskRoleArns/executionRoleArns); iam:PassRole is only allowed to ecs-tasks.amazonaws.com.';
+
+/** The statements each task function needs, nothing more (see README "Configuration reference"). */
+export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Grant[]> {
+  const serviceArns = inputs.services.map((s) => s.serviceArn);
+  const clusterArns = unique(inputs.services.map((s) => s.clusterArn));
+  const historyArns = inputs.services.flatMap((s) => [s.serviceArn, s.serviceDeploymentArns, s.serviceRevisionArns]);
+  const taskArns = unique(inputs.services.map((s) => s.taskArns));
+  const repositoryArns = unique(inputs.services.map((s) => s.repositoryArn));
+  const passRoleArns = unique(inputs.services.flatMap((s) => s.passRoleArns));
+
+  const describeServices = (): Grant => ({ statement: allow(['ecs:DescribeServices'], serviceArns) });
+  const deploymentHistory = (): Grant => ({
+    statement: allow(DEPLOYMENT_HISTORY_ACTIONS, historyArns),
+    wildcardReason: REASON_DEPLOYMENT_HISTORY,
+  });
+  const describeTaskDefinition = (): Grant => ({
+    statement: allow(['ecs:DescribeTaskDefinition'], ['*']),
+    wildcardReason: REASON_TASK_DEFINITION,
+  });
+  const table = (actions: string[]): Grant => ({ statement: allow(actions, [inputs.tableArn]) });
+  const watchTasks = (): Grant[] => [
+    describeServices(),
+    {
+      statement: allow(['ecs:ListTasks'], ['*'], { ArnEquals: { 'ecs:cluster': clusterArns } }),
+      wildcardReason: REASON_LIST_TASKS,
+    },
+    { statement: allow(['ecs:DescribeTasks'], taskArns), wildcardReason: REASON_TASKS },
+    {
+      statement: allow(['elasticloadbalancing:DescribeTargetHealth'], ['*']),
+      wildcardReason: REASON_TARGET_HEALTH,
+    },
+  ];
+
+  return {
+    Prepare: [describeServices(), deploymentHistory(), table(TABLE_READ_WRITE_DELETE)],
+    ResolveTarget: [
+      describeServices(),
+      deploymentHistory(),
+      describeTaskDefinition(),
+      { statement: allow(['ecr:DescribeImages'], repositoryArns) },
+    ],
+    RegisterTaskDefinition: [
+      {
+        statement: allow(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], ['*']),
+        wildcardReason: REASON_TASK_DEFINITION,
+      },
+      {
+        statement: allow(['ecs:TagResource'], [inputs.taskDefinitionArns], {
+          StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
+        }),
+        wildcardReason: REASON_TAG_TASK_DEFINITION,
+      },
+      {
+        statement: allow(['iam:PassRole'], passRoleArns, {
+          StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+        }),
+        wildcardReason: REASON_PASS_ROLE_PATTERN,
+      },
+    ],
+    UpdateService: [
+      { statement: allow(['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns) },
+      table(TABLE_READ_WRITE),
+    ],
+    CheckStability: watchTasks(),
+    ProbeHealth: watchTasks(),
+    Notify: [
+      {
+        statement: allow(['cloudwatch:PutMetricData'], ['*'], {
+          StringEquals: { 'cloudwatch:namespace': inputs.metricsNamespace },
+        }),
+        wildcardReason: REASON_PUT_METRIC_DATA,
+      },
+    ],
+    ReleaseLock: [table(TABLE_READ_WRITE_DELETE)],
+  };
+}
+
+/**
+ * Acknowledges, on `scope`, the AwsSolutions-IAM5 findings that these grants cause, each with its
+ * grant's reason. Findings are computed the way the rule computes them, so nothing else is hidden;
+ * a wildcard without a reason throws.
+ */
+export function acknowledgeWildcards(scope: IConstruct, grants: readonly Grant[], extra: readonly Grant[] = []): void {
+  const reasons = new Map<string, string[]>();
+  const stack = Stack.of(scope);
+  for (const grant of [...grants, ...extra]) {
+    const json = stack.resolve(grant.statement.toStatementJson()) as { Action?: unknown; Resource?: unknown };
+    const findings = [
+      ...asArray(json.Action)
+        .filter((a) => typeof a === 'string' && a.includes('*'))
+        .map((a) => `Action::${a as string}`),
+      ...asArray(json.Resource)
+        .map((r) => flattenCfnReference(r))
+        .filter((r) => r.includes('*'))
+        .map((r) => `Resource::${r}`),
+    ];
+    if (findings.length > 0 && grant.wildcardReason === undefined) {
+      throw new Error(`acknowledgeWildcards: ${findings.join(', ')} has no reason`);
+    }
+    for (const finding of findings) {
+      const list = reasons.get(finding) ?? [];
+      if (grant.wildcardReason !== undefined && !list.includes(grant.wildcardReason)) list.push(grant.wildcardReason);
+      reasons.set(finding, list);
+    }
+  }
+  for (const [finding, list] of reasons) {
+    Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: list.join(' ') });
+  }
+}
+
+function allow(actions: string[], resources: readonly string[], conditions?: Record<string, unknown>): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    effect: iam.Effect.ALLOW,
+    actions,
+    resources: [...resources],
+    ...(conditions !== undefined && { conditions }),
+  });
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
