@@ -1,6 +1,7 @@
 /** UpdateService: deploy the registered task definition once, even when the Task is retried. */
 import type { Deployment, ECSClient } from '@aws-sdk/client-ecs';
 import { describeService, updateServiceTaskDefinition } from '../aws/ecs-service';
+import type { RollbackDeploymentRecord, StateTableOptions } from '../aws/state-table';
 import { deploymentAlreadyStarted } from '../core/stability';
 import { AwsCallError, ServiceNotFoundError, ValidationError } from '../shared/errors';
 import type { DeploymentRef, ExecutionInfo, Registration, RollbackRequest } from '../shared/types';
@@ -9,12 +10,16 @@ import type { DeploymentRef, ExecutionInfo, Registration, RollbackRequest } from
 export interface UpdateServiceInput {
   readonly request: Pick<RollbackRequest, 'cluster' | 'service'>;
   readonly registration: Pick<Registration, 'taskDefinitionArn'>;
-  readonly execution: Pick<ExecutionInfo, 'startTime'>;
+  readonly execution: Pick<ExecutionInfo, 'id' | 'startTime'>;
 }
 
-/** Clients, replaceable in tests. */
+/** Clients and the loop guard's record, replaceable in tests. */
 export interface UpdateServiceDeps {
   readonly ecs: () => ECSClient;
+  /** The state table's name (STATE_TABLE_NAME); read before anything changes. */
+  readonly stateTableName: () => string;
+  /** Remembers the rollback deployment so that its failure is reported, not rolled back again. */
+  readonly recordRollbackDeployment: (record: RollbackDeploymentRecord, options: StateTableOptions) => Promise<void>;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -31,13 +36,16 @@ export function narrowUpdateServiceInput(event: unknown): UpdateServiceInput {
   if (!isRecord(registration) || typeof registration.taskDefinitionArn !== 'string') {
     throw new ValidationError('registration.taskDefinitionArn', 'is required');
   }
-  if (!isRecord(execution) || typeof execution.startTime !== 'string' || Number.isNaN(Date.parse(execution.startTime))) {
+  if (!isRecord(execution) || typeof execution.id !== 'string' || execution.id === '') {
+    throw new ValidationError('execution.id', 'is required (the state machine sets it in LoadSettings)');
+  }
+  if (typeof execution.startTime !== 'string' || Number.isNaN(Date.parse(execution.startTime))) {
     throw new ValidationError('execution.startTime', 'must be an ISO-8601 time');
   }
   return {
     request: { cluster: request.cluster, service: request.service },
     registration: { taskDefinitionArn: registration.taskDefinitionArn },
-    execution: { startTime: execution.startTime },
+    execution: { id: execution.id, startTime: execution.startTime },
   };
 }
 
@@ -55,10 +63,19 @@ function toRef(deployment: Deployment, operation: string): DeploymentRef {
 /**
  * Starts the rollback deployment: returns the PRIMARY deployment of the registered task
  * definition when an earlier attempt of this execution already started it, else calls
- * UpdateService and returns the deployment it created.
+ * UpdateService and returns the deployment it created. Either way the deployment is recorded in
+ * the state table (the loop guard), so a retry after a failed write records it again.
  */
 export async function startRollbackDeployment(input: UpdateServiceInput, deps: UpdateServiceDeps): Promise<DeploymentRef> {
   const { cluster, service } = input.request;
+  const tableName = deps.stateTableName();
+  const remember = async (deployment: DeploymentRef): Promise<DeploymentRef> => {
+    await deps.recordRollbackDeployment(
+      { deploymentId: deployment.deploymentId, cluster, service, executionId: input.execution.id },
+      { tableName },
+    );
+    return deployment;
+  };
   const lookup = await describeService(cluster, service, deps.ecs());
   if (!lookup.found) throw new ServiceNotFoundError(`ECS service ${service} in ${cluster}: ${lookup.reason}`);
   const started = deploymentAlreadyStarted(
@@ -66,10 +83,10 @@ export async function startRollbackDeployment(input: UpdateServiceInput, deps: U
     input.registration.taskDefinitionArn,
     input.execution.startTime,
   );
-  if (started !== undefined) return toRef(started, 'ecs:DescribeServices');
+  if (started !== undefined) return remember(toRef(started, 'ecs:DescribeServices'));
 
   const updated = await updateServiceTaskDefinition(cluster, service, input.registration.taskDefinitionArn, deps.ecs());
   const primary = updated.deployments?.find((d) => d.status === 'PRIMARY');
   if (primary === undefined) throw new AwsCallError('ecs:UpdateService', 'the response lists no PRIMARY deployment');
-  return toRef(primary, 'ecs:UpdateService');
+  return remember(toRef(primary, 'ecs:UpdateService'));
 }

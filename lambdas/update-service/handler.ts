@@ -1,12 +1,18 @@
 import { ecsClient } from '../aws/clients';
+import { recordRollbackDeployment } from '../aws/state-table';
+import { once, readStateTableName } from '../shared/config';
 import { addStateContext, logger } from '../shared/logger';
 import type { DeploymentRef, RollbackState } from '../shared/types';
 import { narrowUpdateServiceInput, startRollbackDeployment, type UpdateServiceDeps } from './deploy';
 
-/** The handler's clients; later steps add collaborators here (e.g. recording the deployment id). */
-export const deps: UpdateServiceDeps = { ecs: ecsClient };
+/** The handler's client, state table name (env STATE_TABLE_NAME, read once) and loop guard record; tests may replace them. */
+export const deps: UpdateServiceDeps = {
+  ecs: ecsClient,
+  stateTableName: once(() => readStateTableName(process.env)),
+  recordRollbackDeployment,
+};
 
-/** UpdateService task: deploy $.registration (once, even when retried) → $.deployment. */
+/** UpdateService task: deploy $.registration (once, even when retried), record it for the loop guard → $.deployment. */
 export const handler = async (event: RollbackState): Promise<DeploymentRef> => {
   addStateContext(event ?? {});
   const input = narrowUpdateServiceInput(event);

@@ -1,11 +1,23 @@
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Deployment, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { AwsCallError, ServiceNotFoundError, TransientAwsError, ValidationError } from '../../lambdas/shared/errors';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AwsCallError,
+  ServiceNotFoundError,
+  TransientAwsError,
+  ValidationError,
+} from '../../lambdas/shared/errors';
 import type { RollbackState } from '../../lambdas/shared/types';
 import { handler } from '../../lambdas/update-service/handler';
 
+const TABLE = vi.hoisted(() => {
+  process.env.STATE_TABLE_NAME = 'riderapp-rollback-state';
+  return 'riderapp-rollback-state';
+});
+
 const ecsMock = mockClient(ECSClient);
+const dynamoMock = mockClient(DynamoDBClient);
 
 const ACCOUNT = '111122223333';
 const CLUSTER = 'riderapp-cluster';
@@ -15,6 +27,7 @@ const RIDERAPP_14 = `${TD}/riderapp:14`;
 const RIDERAPP_15 = `${TD}/riderapp:15`;
 const EXECUTION_START = '2024-05-01T12:00:00.000Z';
 const ROLLBACK_ID = 'ecs-svc/2222222222222222222';
+const EXECUTION_ID = `arn:aws:states:us-east-1:${ACCOUNT}:execution:riderapp-rollback:exec-1`;
 
 const failedDeployment: Deployment = {
   id: 'ecs-svc/1111111111111111111',
@@ -36,7 +49,7 @@ function state(overrides: Partial<RollbackState> = {}): RollbackState {
   return {
     input: {},
     settings: { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 600 },
-    execution: { id: `arn:aws:states:us-east-1:${ACCOUNT}:execution:riderapp-rollback:exec-1`, startTime: EXECUTION_START },
+    execution: { id: EXECUTION_ID, startTime: EXECUTION_START },
     request: {
       cluster: CLUSTER,
       service: SERVICE,
@@ -64,6 +77,8 @@ function state(overrides: Partial<RollbackState> = {}): RollbackState {
 describe('UpdateService', () => {
   beforeEach(() => {
     ecsMock.reset();
+    dynamoMock.reset();
+    dynamoMock.on(PutItemCommand).resolves({});
   });
 
   it('rolls back riderapp:15 to riderapp:14 with one UpdateService and returns the new deployment', async () => {
@@ -139,5 +154,110 @@ describe('UpdateService', () => {
 
     // Act & Assess
     await expect(handler(state())).rejects.toThrow(expected);
+  });
+});
+
+describe('UpdateService records the rollback deployment for the loop guard', () => {
+  const recordOf = (deploymentId: string) => ({
+    TableName: TABLE,
+    Item: expect.objectContaining({
+      id: { S: `deployment#${deploymentId}` },
+      deploymentId: { S: deploymentId },
+      cluster: { S: CLUSTER },
+      service: { S: SERVICE },
+      executionId: { S: EXECUTION_ID },
+    }),
+  });
+
+  beforeEach(() => {
+    ecsMock.reset();
+    dynamoMock.reset();
+    dynamoMock.on(PutItemCommand).resolves({});
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('records the riderapp:14 deployment it started, with cluster, service and execution', async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ serviceName: SERVICE, status: 'ACTIVE', deployments: [failedDeployment] }] });
+    ecsMock.on(UpdateServiceCommand).resolves({ service: { serviceName: SERVICE, deployments: [rollbackDeployment] } });
+
+    // Act
+    await handler(state());
+
+    // Assess
+    expect(dynamoMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    expect(dynamoMock).toHaveReceivedCommandWith(PutItemCommand, recordOf(ROLLBACK_ID));
+  });
+
+  it('records the deployment again when a retry finds it already started', async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [{ serviceName: SERVICE, status: 'ACTIVE', deployments: [rollbackDeployment, { ...failedDeployment, status: 'ACTIVE' }] }],
+    });
+
+    // Act
+    await handler(state());
+
+    // Assess
+    expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
+    expect(dynamoMock).toHaveReceivedCommandWith(PutItemCommand, recordOf(ROLLBACK_ID));
+  });
+
+  it('records on the retry after DynamoDB throttled the first write, without a second UpdateService', async () => {
+    // Prepare
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [{ serviceName: SERVICE, status: 'ACTIVE', deployments: [failedDeployment] }] })
+      .resolves({
+        services: [{ serviceName: SERVICE, status: 'ACTIVE', deployments: [rollbackDeployment, { ...failedDeployment, status: 'ACTIVE' }] }],
+      });
+    ecsMock.on(UpdateServiceCommand).resolves({ service: { serviceName: SERVICE, deployments: [rollbackDeployment] } });
+    dynamoMock
+      .on(PutItemCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }))
+      .resolves({});
+
+    // Act
+    await expect(handler(state())).rejects.toThrow(TransientAwsError);
+    const deployment = await handler(state());
+
+    // Assess
+    expect(ecsMock).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
+    expect(dynamoMock).toHaveReceivedCommandTimes(PutItemCommand, 2);
+    expect(dynamoMock).toHaveReceivedNthCommandWith(PutItemCommand, 2, recordOf(ROLLBACK_ID));
+    expect(deployment.deploymentId).toBe(ROLLBACK_ID);
+  });
+
+  it('changes nothing when STATE_TABLE_NAME is not set', async () => {
+    // Prepare
+    vi.stubEnv('STATE_TABLE_NAME', '');
+    vi.resetModules();
+    const fresh = await import('../../lambdas/update-service/handler');
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [{ serviceName: SERVICE, status: 'ACTIVE', deployments: [failedDeployment] }] });
+
+    // Act
+    const outcome = fresh.handler(state());
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining('STATE_TABLE_NAME') });
+    expect(ecsMock).not.toHaveReceivedCommand(UpdateServiceCommand);
+    expect(dynamoMock).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it('rejects a state without the execution id and calls nothing', async () => {
+    // Prepare
+    const withoutId = { ...state(), execution: { startTime: EXECUTION_START } } as unknown as RollbackState;
+
+    // Act
+    const outcome = handler(withoutId);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(ValidationError);
+    await expect(outcome).rejects.toThrow(/execution\.id/);
+    expect(ecsMock).not.toHaveReceivedCommand(DescribeServicesCommand);
   });
 });
