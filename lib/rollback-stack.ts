@@ -29,9 +29,9 @@ export function stackName(project: string): string {
   return `${project}-ecs-auto-rollback`;
 }
 
-/** Name of the state machine deployed for a project (the one to start by hand). */
+/** Name of the state machine deployed for a project (the one `ecs-rollback --project` finds). */
 export function stateMachineName(project: string): string {
-  return `${project}-ecs-rollback`;
+  return `${project}-ecs-auto-rollback`;
 }
 
 /**

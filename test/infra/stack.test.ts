@@ -192,7 +192,7 @@ describe('the state machine', () => {
 
     // Assess
     synth.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineName: 'riderapp-ecs-rollback',
+      StateMachineName: 'riderapp-ecs-auto-rollback',
       LoggingConfiguration: {
         Level: 'ALL',
         IncludeExecutionData: true,
