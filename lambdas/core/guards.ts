@@ -4,7 +4,7 @@
  * against it), `skip` (notify only) or `watch` (follow ECS's own rollback). Prepare applies them
  * in the order of GUARD_ORDER and the first verdict that is not `rollback` wins.
  */
-import type { DeploymentRef, Trigger } from '../shared/types';
+import type { DeploymentRef, RollbackType, Trigger } from '../shared/types';
 import { REASONS, type Reason } from './reasons';
 
 /** A guard's decision. */
@@ -54,6 +54,7 @@ export interface LockState {
 /** The order in which Prepare applies the guards. */
 export const GUARD_ORDER = [
   'duplicateTrigger',
+  'advisoryOnly',
   'ownDeploymentFailed',
   'alarmWindow',
   'cooldown',
@@ -114,6 +115,27 @@ export function checkOwnDeploymentFailed(
     message:
       `Deployment ${trigger.deploymentId ?? trigger.id} was a rollback started by execution ` +
       `${ownDeployment.executionId}; its failure is reported, not rolled back again.`,
+  };
+}
+
+/** True for the rollback types that only give advice and never change the service. */
+export function isAdvisoryOnly(rollbackType: RollbackType): boolean {
+  return rollbackType === 'database' || rollbackType === 'infrastructure';
+}
+
+/**
+ * Advisory rollback types: a database or infrastructure rollback is never done automatically
+ * (data loss, replaced resources), so the service is left as it is and the notification carries
+ * the advice. `application` and `full` roll the image back.
+ */
+export function checkRollbackType(rollbackType: RollbackType, cluster: string, service: string): GuardVerdict {
+  if (!isAdvisoryOnly(rollbackType)) return PASS(`Rollback type ${rollbackType} rolls back the application image.`);
+  return {
+    action: 'skip',
+    reason: REASONS.ADVISORY_ONLY,
+    message:
+      `A ${rollbackType} rollback is advice only: the application ${serviceName(cluster, service)} is left as it is, ` +
+      `and the ${rollbackType} advice is in the notification.`,
   };
 }
 

@@ -18,6 +18,7 @@ export const REASONS = {
   COOLDOWN_ACTIVE: 'CooldownActive',
   ALARM_OUTSIDE_WINDOW: 'AlarmOutsideWindow',
   ECS_ROLLBACK_IN_PROGRESS: 'EcsRollbackInProgress',
+  ADVISORY_ONLY: 'AdvisoryOnly',
   // Stability of the rollback deployment
   DEPLOYMENT_IN_PROGRESS: 'DeploymentInProgress',
   DEPLOYMENT_COMPLETED: 'DeploymentCompleted',

@@ -295,6 +295,15 @@ function manualServiceConfig(
   return chosen;
 }
 
+/** What a manual start asks for, by rollback type: "rollback of <service> to <target>" or the advice it wants. */
+function manualWhat(rollbackType: RollbackType, name: string, target: ExplicitTarget | undefined): string {
+  if (rollbackType === 'database' || rollbackType === 'infrastructure') {
+    return `${rollbackType} rollback advice for ${name} (the service is not changed)`;
+  }
+  const rollback = `rollback of ${name} to ${describeTarget(target)}`;
+  return rollbackType === 'full' ? `full ${rollback} (with database and infrastructure advice)` : rollback;
+}
+
 function parseManual(input: unknown, ctx: TriggerContext): ParsedTrigger {
   const start = parseOrThrow(ManualStart, input);
   const dryRun = start.dryRun ?? false;
@@ -312,12 +321,13 @@ function parseManual(input: unknown, ctx: TriggerContext): ParsedTrigger {
   const requestedBy = start.requestedBy?.trim() || undefined;
   const reason = start.reason?.trim() || undefined;
   const name = `${serviceConfig.cluster}/${serviceConfig.service}`;
+  const rollbackType = start.rollbackType ?? 'application';
   const trigger: Trigger = {
     kind: 'manual',
     id: ctx.executionId,
     time: iso(ctx.executionStartTime),
     summary:
-      `${dryRun ? 'Dry run of a manual rollback' : 'Manual rollback'} of ${name} to ${describeTarget(start.target)}` +
+      `${dryRun ? 'Dry run of a manual' : 'Manual'} ${manualWhat(rollbackType, name, start.target)}` +
       ` requested by ${requestedBy ?? 'an unnamed person'}${reason ? `: ${reason}` : '.'}`,
     ...(requestedBy !== undefined ? { requestedBy } : {}),
   };
@@ -329,7 +339,7 @@ function parseManual(input: unknown, ctx: TriggerContext): ParsedTrigger {
     ...(start.target !== undefined ? { target: start.target } : {}),
     dryRun,
     ...(reason !== undefined ? { reason } : {}),
-    rollbackType: start.rollbackType ?? 'application',
+    rollbackType,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   checkEcsRollback,
   checkLock,
   checkOwnDeploymentFailed,
+  checkRollbackType,
   type GuardVerdict,
   lastDeploymentAt,
   type ServiceFacts,
@@ -79,6 +80,9 @@ export async function prepare(state: RollbackState, deps: PrepareDeps): Promise<
 
   const duplicate = checkDuplicateTrigger(trigger, execution.id, await deps.claimTrigger(trigger.id, execution.id));
   if (duplicate.action !== 'rollback') return stop(duplicate);
+
+  const advisory = checkRollbackType(parsed.rollbackType, cluster, service);
+  if (advisory.action !== 'rollback') return stop(advisory);
 
   if (trigger.kind === 'deployment-failed' && trigger.deploymentId !== undefined) {
     const own = checkOwnDeploymentFailed(trigger, await stateTable.findOwnDeployment(trigger.deploymentId));
