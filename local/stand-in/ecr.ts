@@ -49,6 +49,7 @@ function renderImage(model: AwsModel, repository: EcrRepository, image: EcrImage
     imagePushedAt: epochSeconds(image.pushedAt),
     imageManifestMediaType: 'application/vnd.docker.distribution.manifest.v2+json',
     artifactMediaType: 'application/vnd.docker.container.image.v1+json',
+    imageStatus: 'ACTIVE',
   };
 }
 
@@ -74,8 +75,11 @@ const describeImages: Handler = (input, { model, notFound }) => {
     }
     return { imageDetails: found.map((i) => renderImage(model, repository, i)) };
   }
-  const tagStatus = ((input['filter'] ?? {}) as { tagStatus?: string }).tagStatus ?? 'ANY';
-  const images = repository.images.filter((i) => tagStatus === 'ANY' || (tagStatus === 'TAGGED') === i.tags.length > 0);
+  const filter = (input['filter'] ?? {}) as { tagStatus?: string; imageStatus?: string };
+  const tagStatus = filter.tagStatus ?? 'ANY';
+  const images = repository.images
+    .filter((i) => tagStatus === 'ANY' || (tagStatus === 'TAGGED') === i.tags.length > 0)
+    .filter(() => filter.imageStatus === undefined || filter.imageStatus === 'ACTIVE' || filter.imageStatus === 'ANY');
   const { items, nextToken } = pageOf(images, input, 1000);
   return { imageDetails: items.map((i) => renderImage(model, repository, i)), nextToken };
 };
