@@ -26,6 +26,8 @@ export interface MessageOptions {
   readonly projectName?: string;
   /** When the notification is built (ISO-8601). */
   readonly now: string;
+  /** Advice lines for the rollback type (lambdas/core/advisory.ts), shown under "Advice". */
+  readonly advice?: readonly string[];
 }
 
 /** SNS's limit is < 100 characters. */
@@ -377,6 +379,10 @@ function failureText(state: Partial<RollbackState>, service: string | undefined,
   return { subject: `Rollback failed at ${step}: ${what}`, body };
 }
 
+function adviceLines(advice: readonly string[] | undefined): string[] {
+  return advice === undefined || advice.length === 0 ? [] : ['', 'Advice', ...advice];
+}
+
 /** Subject, body and attributes of the notification for `input.kind`. */
 export function buildNotification(input: NotifyInput, options: MessageOptions): NotificationText {
   const state: Partial<RollbackState> = input.state ?? {};
@@ -393,7 +399,7 @@ export function buildNotification(input: NotifyInput, options: MessageOptions): 
   const prefix = options.projectName ? `[${options.projectName}] ` : '';
   return {
     subject: sanitizeSubject(`${prefix}${text.subject}`),
-    body: [...text.body, ...footerLines(state)].join('\n'),
+    body: [...text.body, ...adviceLines(options.advice), ...footerLines(state)].join('\n'),
     attributes: { status: input.kind, cluster: cluster ?? UNKNOWN, service: name },
   };
 }

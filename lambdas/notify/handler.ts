@@ -1,5 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { snsClient } from '../aws/clients';
+import { findDatabaseSnapshots } from '../aws/rds-snapshots';
 import { addStateContext, logger } from '../shared/logger';
 import type { NotificationResult, NotifyInput } from '../shared/types';
 import { type NotifyDeps, type NotifySettings, narrowNotifyInput, notify } from './notify';
@@ -9,9 +10,10 @@ const settings: NotifySettings = {
   ...(process.env.PROJECT_NAME ? { projectName: process.env.PROJECT_NAME } : {}),
 };
 
-/** The handler's client, metrics and clock; tests may replace them. */
+/** The handler's client, RDS look-up, metrics and clock; tests may replace them. */
 export const deps: NotifyDeps = {
   sns: snsClient,
+  findDatabases: (project, before) => findDatabaseSnapshots(project, before),
   metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'EcsAutoRollback' }),
   now: () => new Date(),
 };

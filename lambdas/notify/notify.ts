@@ -2,9 +2,10 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { publishMessage } from '../aws/sns';
+import { adviceFor, type DatabaseFinder } from '../core/advisory';
 import { buildNotification, rollbackDurationSeconds } from '../core/message';
 import { ConfigurationError, ValidationError } from '../shared/errors';
-import type { NotificationKind, NotificationResult, NotifyInput, RollbackState } from '../shared/types';
+import type { NotificationKind, NotificationResult, NotifyInput, RollbackRequest, RollbackState } from '../shared/types';
 
 /** Settings from the environment. */
 export interface NotifySettings {
@@ -12,9 +13,11 @@ export interface NotifySettings {
   readonly projectName?: string;
 }
 
-/** Client, metrics and clock, replaceable in tests. */
+/** Client, RDS look-up, metrics and clock, replaceable in tests. */
 export interface NotifyDeps {
   readonly sns: () => SNSClient;
+  /** Finds the project's DB instances and their snapshots for the database advice (findDatabaseSnapshots). */
+  readonly findDatabases: DatabaseFinder;
   readonly metrics: Metrics;
   readonly now: () => Date;
 }
@@ -34,15 +37,31 @@ export function narrowNotifyInput(event: unknown): NotifyInput {
   return { kind: record.kind as NotificationKind, state: state as RollbackState };
 }
 
+/** The project the advice is about: PROJECT_NAME, else the cluster name before "-cluster", else the service name. */
+export function adviceProject(projectName: string | undefined, request: Pick<RollbackRequest, 'cluster' | 'service'>): string {
+  if (projectName !== undefined && projectName !== '') return projectName;
+  const prefix = request.cluster.endsWith('-cluster') ? request.cluster.slice(0, -'-cluster'.length) : '';
+  return prefix !== '' ? prefix : request.service;
+}
+
+/** The advisory lines for the request's rollback type (none for application or without a request). */
+async function adviceLines(state: RollbackState, settings: NotifySettings, deps: NotifyDeps): Promise<string[]> {
+  const request = state.request;
+  if (request?.trigger === undefined || typeof request.cluster !== 'string' || typeof request.service !== 'string') return [];
+  return adviceFor(request, { project: adviceProject(settings.projectName, request), findDatabases: deps.findDatabases });
+}
+
 /** Publishes the notification, then records the outcome (and the rollback's duration on success). */
 export async function notify(input: NotifyInput, settings: NotifySettings, deps: NotifyDeps): Promise<NotificationResult> {
   if (settings.topicArn === undefined || settings.topicArn === '') {
     throw new ConfigurationError('TOPIC_ARN is not set');
   }
   const sentAt = deps.now().toISOString();
+  const advice = await adviceLines(input.state, settings, deps);
   const text = buildNotification(input, {
     now: sentAt,
     ...(settings.projectName ? { projectName: settings.projectName } : {}),
+    advice,
   });
   const messageId = await publishMessage(
     { topicArn: settings.topicArn, subject: text.subject, body: text.body, attributes: text.attributes },
