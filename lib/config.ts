@@ -2,6 +2,7 @@
  * The deployment's configuration: read from CDK context (cdk.json, `-c key=value`) or a JSON file
  * named by `-c config=path`, validated at synth time. Every error names the field and the bad value.
  */
+import { backoffSeconds } from '../lambdas/core/health';
 
 /** How the UnHealthyHostCount alarm treats periods without data (CloudWatch TreatMissingData). */
 export type TreatMissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
@@ -10,7 +11,7 @@ export type TreatMissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missin
 export interface ProbeSettings {
   /** How many times to probe before giving up. @default 5 */
   readonly attempts: number;
-  /** Base wait between two attempts (the handler backs off up to PROBE_MAX_BACKOFF × this). @default 10 */
+  /** Wait before the first retry; later waits double, up to 60 s (lambdas/core/health.ts backoffSeconds). @default 5 */
   readonly intervalSeconds: number;
   /** Timeout of one HTTP request. @default 5 */
   readonly timeoutSeconds: number;
@@ -106,10 +107,10 @@ export interface LoadOptions {
   readonly readFile?: (path: string) => string;
 }
 
-/** The most the probe may wait between two attempts, as a multiple of intervalSeconds. */
-export const PROBE_MAX_BACKOFF = 2;
 /** Lambda's own limit, and the ASL's TimeoutSeconds of the ProbeHealth task. */
 export const MAX_PROBE_FUNCTION_SECONDS = 900;
+/** Allowance per probe attempt for the ECS / ELBv2 calls next to the HTTP request. */
+const PROBE_CALLS_SECONDS_PER_ATTEMPT = 5;
 const PROBE_MARGIN_SECONDS = 30;
 
 /** Top-level settings, as context keys or keys of the config file. */
@@ -185,9 +186,14 @@ export function defaultNames(project: string): {
   };
 }
 
-/** Worst-case duration of one ProbeHealth invocation: every attempt times out and waits the longest backoff. */
+/**
+ * Worst-case duration of one ProbeHealth invocation: every attempt times out (plus its ECS/ELBv2
+ * calls) and every retry waits its full backoff, plus a margin. The Lambda timeout is this.
+ */
 export function probeBudgetSeconds(probe: ProbeSettings): number {
-  return probe.attempts * (probe.timeoutSeconds + probe.intervalSeconds * PROBE_MAX_BACKOFF) + PROBE_MARGIN_SECONDS;
+  let waits = 0;
+  for (let retry = 1; retry < probe.attempts; retry += 1) waits += backoffSeconds(retry, probe.intervalSeconds);
+  return probe.attempts * (probe.timeoutSeconds + PROBE_CALLS_SECONDS_PER_ATTEMPT) + waits + PROBE_MARGIN_SECONDS;
 }
 
 /**
@@ -246,10 +252,10 @@ export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppCo
     'alarmRollbackWindowMinutes',
     raw.alarmRollbackWindowMinutes,
     60,
-    0,
+    1,
     7 * 24 * 60,
   );
-  const cooldownMinutes = parseInteger('cooldownMinutes', raw.cooldownMinutes, 30, 0, 24 * 60);
+  const cooldownMinutes = parseInteger('cooldownMinutes', raw.cooldownMinutes, 30, 1, 24 * 60);
   const probe = parseProbe(raw.probe);
   const unhealthyHostAlarm = parseAlarm(raw.unhealthyHostAlarm);
   const longestExecutionSeconds = stabilizationTimeoutMinutes * 60 + probeBudgetSeconds(probe);
@@ -451,14 +457,14 @@ function parseProbe(value: unknown): ProbeSettings {
   rejectUnknownKeys('probe', raw, PROBE_KEYS);
   const probe = {
     attempts: parseInteger('probe.attempts', raw.attempts, 5, 1, 50),
-    intervalSeconds: parseInteger('probe.intervalSeconds', raw.intervalSeconds, 10, 1, 300),
+    intervalSeconds: parseInteger('probe.intervalSeconds', raw.intervalSeconds, 5, 1, 60),
     timeoutSeconds: parseInteger('probe.timeoutSeconds', raw.timeoutSeconds, 5, 1, 60),
   };
   const budget = probeBudgetSeconds(probe);
   if (budget > MAX_PROBE_FUNCTION_SECONDS) {
     throw new ConfigError(
       'probe',
-      `attempts × (timeoutSeconds + ${PROBE_MAX_BACKOFF} × intervalSeconds) + ${PROBE_MARGIN_SECONDS} must fit in ${MAX_PROBE_FUNCTION_SECONDS} s, got ${budget} s for ${show(probe)}`,
+      `every attempt timing out plus every backoff must fit in one Lambda invocation (${MAX_PROBE_FUNCTION_SECONDS} s), got ${budget} s for ${show(probe)}`,
     );
   }
   return probe;

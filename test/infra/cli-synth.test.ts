@@ -115,6 +115,6 @@ describe('npx cdk synth with a bad configuration', () => {
 
     // Assess
     expect(outcome.code).not.toBe(0);
-    expect(outcome.stderr).toContain('cooldownMinutes: expected a number between 0 and 1440, got "soon"');
+    expect(outcome.stderr).toContain('cooldownMinutes: expected a number between 1 and 1440, got "soon"');
   }, TIMEOUT);
 });

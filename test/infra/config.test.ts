@@ -26,8 +26,8 @@ describe('loadConfig', () => {
       stabilizationTimeoutMinutes: 15,
       alarmRollbackWindowMinutes: 60,
       cooldownMinutes: 30,
-      lockTtlSeconds: 15 * 60 + probeBudgetSeconds({ attempts: 5, intervalSeconds: 10, timeoutSeconds: 5 }) + 600,
-      probe: { attempts: 5, intervalSeconds: 10, timeoutSeconds: 5 },
+      lockTtlSeconds: 15 * 60 + probeBudgetSeconds({ attempts: 5, intervalSeconds: 5, timeoutSeconds: 5 }) + 600,
+      probe: { attempts: 5, intervalSeconds: 5, timeoutSeconds: 5 },
       unhealthyHostAlarm: { threshold: 1, evaluationPeriods: 2, periodSeconds: 60, treatMissingData: 'notBreaching' },
       logRetentionDays: 30,
     });
@@ -70,7 +70,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.notificationEmails).toEqual(['oncall@riderapp.example.com', 'lead@riderapp.example.com']);
     expect(config.pollIntervalSeconds).toBe(20);
-    expect(config.probe).toEqual({ attempts: 3, intervalSeconds: 10, timeoutSeconds: 5 });
+    expect(config.probe).toEqual({ attempts: 3, intervalSeconds: 5, timeoutSeconds: 5 });
     expect(config.unhealthyHostAlarm).toEqual({
       threshold: 2,
       evaluationPeriods: 2,
@@ -155,10 +155,11 @@ describe('loadConfig', () => {
     ['a fractional timeout', riderapp({ stabilizationTimeoutMinutes: '7.5' }), 'stabilizationTimeoutMinutes', '"7.5"'],
     ['a negative alarm window', riderapp({ alarmRollbackWindowMinutes: -5 }), 'alarmRollbackWindowMinutes', 'got -5'],
     ['a cool-down of two days', riderapp({ cooldownMinutes: 2880 }), 'cooldownMinutes', 'got 2880'],
+    ['a cool-down of zero (the functions need a positive one)', riderapp({ cooldownMinutes: '0' }), 'cooldownMinutes', 'got "0"'],
     ['a lock shorter than a rollback', riderapp({ lockTtlSeconds: 60 }), 'lockTtlSeconds', 'got 60'],
     ['an unknown probe setting', riderapp({ probe: { retries: 3 } }), 'probe.retries', 'unknown setting'],
     ['zero probe attempts', riderapp({ probe: { attempts: 0 } }), 'probe.attempts', 'got 0'],
-    ['a probe that cannot fit in a Lambda invocation', riderapp({ probe: { attempts: 50, intervalSeconds: 60 } }), 'probe', 'must fit in 900 s'],
+    ['a probe that cannot fit in a Lambda invocation', riderapp({ probe: { attempts: 50, intervalSeconds: 60 } }), 'probe', 'must fit in one Lambda invocation (900 s)'],
     ['an alarm period of 90 s', riderapp({ unhealthyHostAlarm: { periodSeconds: 90 } }), 'unhealthyHostAlarm.periodSeconds', 'got 90'],
     ['more datapoints than periods', riderapp({ unhealthyHostAlarm: { evaluationPeriods: 2, datapointsToAlarm: 3 } }), 'unhealthyHostAlarm.datapointsToAlarm', 'got 3'],
     ['an unknown missing-data mode', riderapp({ unhealthyHostAlarm: { treatMissingData: 'zero' } }), 'unhealthyHostAlarm.treatMissingData', '"zero"'],
@@ -193,6 +194,20 @@ describe('loadConfig', () => {
 
     // Assess
     expect(act).toThrow(message);
+  });
+});
+
+describe('probeBudgetSeconds', () => {
+  it.each<[string, { attempts: number; intervalSeconds: number; timeoutSeconds: number }, number]>([
+    ['the defaults: waits of 5, 10, 20, 40 s', { attempts: 5, intervalSeconds: 5, timeoutSeconds: 5 }, 5 * (5 + 5) + 75 + 30],
+    ['one attempt: no wait', { attempts: 1, intervalSeconds: 30, timeoutSeconds: 10 }, 1 * (10 + 5) + 0 + 30],
+    ['waits capped at 60 s: 40, 60, 60', { attempts: 4, intervalSeconds: 40, timeoutSeconds: 5 }, 4 * (5 + 5) + 160 + 30],
+  ])('covers %s', (_name, probe, expected) => {
+    // Act
+    const budget = probeBudgetSeconds(probe);
+
+    // Assess
+    expect(budget).toBe(expected);
   });
 });
 
