@@ -42,6 +42,8 @@ export interface PermissionInputs {
   readonly taskDefinitionArns: string;
   /** The namespace Notify publishes metrics to (cloudwatch:namespace condition). */
   readonly metricsNamespace: string;
+  /** `arn:<partition>:rds:<region>:<account>:db:*` and `...:snapshot:*`: what Notify reads for database advice. */
+  readonly rdsArns: readonly string[];
 }
 
 /** DynamoDB actions on the state table, by what a function does with it. */
@@ -68,6 +70,8 @@ const REASON_TARGET_HEALTH =
   'elasticloadbalancing:DescribeTargetHealth (like every ELBv2 Describe action) has no resource-level permissions, so Resource must be "*".';
 const REASON_PUT_METRIC_DATA =
   'cloudwatch:PutMetricData has no resource-level permissions; limited to the project namespace by the condition cloudwatch:namespace.';
+const REASON_RDS_ADVICE =
+  'For database/full rollbacks Notify names the newest automated snapshot of the DB instances whose name contains the project (read-only): instance and RDS-generated snapshot names are not known in advance, so the ARNs are limited to this account and region.';
 const REASON_PASS_ROLE_PATTERN =
   'Default task/execution role pattern <project>-* (override with taskRoleArns/executionRoleArns); iam:PassRole is only allowed to ecs-tasks.amazonaws.com.';
 
@@ -141,6 +145,10 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
           StringEquals: { 'cloudwatch:namespace': inputs.metricsNamespace },
         }),
         wildcardReason: REASON_PUT_METRIC_DATA,
+      },
+      {
+        statement: allow(['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'], inputs.rdsArns),
+        wildcardReason: REASON_RDS_ADVICE,
       },
     ],
     ReleaseLock: [table(TABLE_READ_WRITE_DELETE)],

@@ -121,6 +121,9 @@ export class RollbackStack extends Stack {
       tableArn: this.table.table.tableArn,
       taskDefinitionArns: this.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: '*' }),
       metricsNamespace: METRICS_NAMESPACE,
+      rdsArns: ['db', 'snapshot'].map((resource) =>
+        this.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      ),
     });
     for (const [taskId, taskGrantList] of Object.entries(grants) as [TaskFunctionId, Grant[]][]) {
       const role = this.functions.roles[taskId];

@@ -55,6 +55,7 @@ const logsOf = (taskId: TaskFunctionId): Record<string, unknown> => {
   const logs = { resources: [`<${logicalIdOf(`Tasks/${taskId}Logs/Resource`)}.Arn>`] };
   return { 'logs:CreateLogStream': logs, 'logs:PutLogEvents': logs };
 };
+const RDS_READS = [arn('rds', 'db:*'), arn('rds', 'snapshot:*')];
 const XRAY = { 'xray:PutTraceSegments': { resources: ['*'] }, 'xray:PutTelemetryRecords': { resources: ['*'] } };
 const tableArn = (): string => `<${logicalIdOf('State/Table/Resource')}.Arn>`;
 const WATCH_TASKS = {
@@ -398,7 +399,7 @@ describe('least privilege', () => {
     expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS });
   });
 
-  it('lets Notify publish to the topic (with its key) and put metrics in its own namespace', () => {
+  it('lets Notify publish to the topic (with its key), put metrics in its own namespace and read RDS snapshots', () => {
     // Act
     const permissions = permissionsOf('Notify');
 
@@ -414,6 +415,8 @@ describe('least privilege', () => {
         resources: ['*'],
         condition: { StringEquals: { 'cloudwatch:namespace': 'EcsAutoRollback' } },
       },
+      'rds:DescribeDBInstances': { resources: RDS_READS },
+      'rds:DescribeDBSnapshots': { resources: RDS_READS },
     });
   });
 
