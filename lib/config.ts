@@ -77,7 +77,7 @@ export interface AppConfig {
   readonly alarmRollbackWindowMinutes: number;
   /** After a rollback, further triggers for the service only notify for this long. @default 30 */
   readonly cooldownMinutes: number;
-  /** Lifetime of the per-service lock. @default longest execution + 10 min */
+  /** Lifetime of the per-service lock (a safety net: ReleaseLock frees it). @default 2 h, or the longest rollback + 30 min */
   readonly lockTtlSeconds: number;
   readonly probe: ProbeSettings;
   readonly unhealthyHostAlarm: UnhealthyHostAlarmSettings;
@@ -107,6 +107,8 @@ export interface LoadOptions {
   readonly readFile?: (path: string) => string;
 }
 
+/** Default lock lifetime, as the functions' own default (lambdas/shared/config.ts). */
+const DEFAULT_LOCK_TTL_SECONDS = 7200;
 /** Lambda's own limit, and the ASL's TimeoutSeconds of the ProbeHealth task. */
 export const MAX_PROBE_FUNCTION_SECONDS = 900;
 /** Allowance per probe attempt for the ECS / ELBv2 calls next to the HTTP request. */
@@ -262,7 +264,7 @@ export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppCo
   const lockTtlSeconds = parseInteger(
     'lockTtlSeconds',
     raw.lockTtlSeconds,
-    longestExecutionSeconds + 600,
+    Math.max(DEFAULT_LOCK_TTL_SECONDS, longestExecutionSeconds + 1800),
     longestExecutionSeconds,
     7 * 24 * 3600,
   );

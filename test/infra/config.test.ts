@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       stabilizationTimeoutMinutes: 15,
       alarmRollbackWindowMinutes: 60,
       cooldownMinutes: 30,
-      lockTtlSeconds: 15 * 60 + probeBudgetSeconds({ attempts: 5, intervalSeconds: 5, timeoutSeconds: 5 }) + 600,
+      lockTtlSeconds: 7200,
       probe: { attempts: 5, intervalSeconds: 5, timeoutSeconds: 5 },
       unhealthyHostAlarm: { threshold: 1, evaluationPeriods: 2, periodSeconds: 60, treatMissingData: 'notBreaching' },
       logRetentionDays: 30,
@@ -104,6 +104,14 @@ describe('loadConfig', () => {
 
     // Assess
     expect(config).toMatchObject({ project: 'riderapp', cooldownMinutes: 10, topicArn: 'arn:aws:sns:us-east-1:111122223333:ops' });
+  });
+
+  it('keeps the lock longer than the longest rollback when the stabilisation timeout is long', () => {
+    // Act
+    const config = loadConfig(contextOf({ project: 'riderapp', stabilizationTimeoutMinutes: 180 }));
+
+    // Assess
+    expect(config.lockTtlSeconds).toBe(180 * 60 + probeBudgetSeconds(config.probe) + 1800);
   });
 
   it('takes region and account from the context before CDK_DEFAULT_REGION / CDK_DEFAULT_ACCOUNT', () => {
