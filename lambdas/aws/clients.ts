@@ -16,8 +16,8 @@ function lazy<T>(create: () => T): () => T {
   };
 }
 
-export const ecsClient = lazy(() => new ECSClient({}));
-export const ecrClient = lazy(() => new ECRClient({}));
-export const elbv2Client = lazy(() => new ElasticLoadBalancingV2Client({}));
-export const snsClient = lazy(() => new SNSClient({}));
-export const dynamoClient = lazy(() => new DynamoDBClient({}));
+export const ecsClient = /* @__PURE__ */ lazy(() => new ECSClient({}));
+export const ecrClient = /* @__PURE__ */ lazy(() => new ECRClient({}));
+export const elbv2Client = /* @__PURE__ */ lazy(() => new ElasticLoadBalancingV2Client({}));
+export const snsClient = /* @__PURE__ */ lazy(() => new SNSClient({}));
+export const dynamoClient = /* @__PURE__ */ lazy(() => new DynamoDBClient({}));

@@ -17,7 +17,7 @@ import {
   type TriggerClaim,
 } from '../core/guards';
 import { type ParsedTrigger, parseTrigger } from '../core/trigger';
-import type { PrepareConfig } from '../shared/config';
+import type { PrepareConfig } from './config';
 import { ValidationError } from '../shared/errors';
 import type { RollbackRequest, RollbackState } from '../shared/types';
 import type { StateTable } from '../aws/state-table';

@@ -8,7 +8,7 @@ import { describeServiceFacts } from '../../lambdas/aws/service-facts';
 import { createStateTable, type StateTable } from '../../lambdas/aws/state-table';
 import { REASONS } from '../../lambdas/core/reasons';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
-import type { PrepareConfig } from '../../lambdas/shared/config';
+import type { PrepareConfig } from '../../lambdas/prepare/config';
 import type { RollbackState, ServiceConfig } from '../../lambdas/shared/types';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
 

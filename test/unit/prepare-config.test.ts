@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readPrepareConfig, readReleaseLockConfig } from '../../lambdas/shared/config';
+import { readPrepareConfig } from '../../lambdas/prepare/config';
+import { readReleaseLockConfig } from '../../lambdas/shared/config';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 
 const RIDERAPP = { cluster: 'riderapp-cluster', service: 'riderapp-service', ecrRepository: 'riderapp', alarmNames: [] };

@@ -1,0 +1,80 @@
+/**
+ * Prepare's configuration: SERVICES_CONFIG (validated with zod) and the guard settings.
+ * Kept out of lambdas/shared/config.ts so that only Prepare's bundle carries zod.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_ALARM_ROLLBACK_WINDOW_MINUTES,
+  DEFAULT_LOCK_TTL_SECONDS,
+  type Env,
+  readCooldownMinutes,
+  readPositiveInteger,
+  readStateTableName,
+  requireEnv,
+} from '../shared/config';
+import { ConfigurationError } from '../shared/errors';
+import type { ServiceConfig } from '../shared/types';
+
+/** What Prepare needs. */
+export interface PrepareConfig {
+  readonly services: readonly ServiceConfig[];
+  readonly projectName: string;
+  readonly stateTableName: string;
+  readonly alarmRollbackWindowMinutes: number;
+  readonly cooldownMinutes: number;
+  readonly lockTtlSeconds: number;
+}
+
+const nonEmpty = z.string().trim().min(1, { error: 'expected a non-empty string' });
+
+const ServiceConfigSchema = z.object({
+  cluster: nonEmpty,
+  service: nonEmpty,
+  ecrRepository: nonEmpty,
+  containerNames: z.array(nonEmpty).optional(),
+  targetGroupArn: nonEmpty.optional(),
+  healthCheckUrl: z.url({ error: 'expected an http(s) URL' }).optional(),
+  alarmNames: z.array(nonEmpty).default([]),
+});
+
+const ServicesSchema = z.array(ServiceConfigSchema).min(1, { error: 'expected at least one service' });
+
+/** SERVICES_CONFIG: the JSON array of ServiceConfig that the CDK stack writes. */
+export function readServicesConfig(env: Env): readonly ServiceConfig[] {
+  const raw = requireEnv(env, 'SERVICES_CONFIG');
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigurationError(`SERVICES_CONFIG: not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+  const parsed = ServicesSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    throw new ConfigurationError(`SERVICES_CONFIG${path}: ${issue?.message ?? 'invalid'}`);
+  }
+  const seen = new Set<string>();
+  for (const service of parsed.data) {
+    const key = `${service.cluster}/${service.service}`;
+    if (seen.has(key)) throw new ConfigurationError(`SERVICES_CONFIG: ${key} is listed twice`);
+    seen.add(key);
+  }
+  return parsed.data;
+}
+
+/** Prepare's configuration. */
+export function readPrepareConfig(env: Env): PrepareConfig {
+  return {
+    services: readServicesConfig(env),
+    projectName: requireEnv(env, 'PROJECT_NAME'),
+    stateTableName: readStateTableName(env),
+    alarmRollbackWindowMinutes: readPositiveInteger(
+      env,
+      'ALARM_ROLLBACK_WINDOW_MINUTES',
+      DEFAULT_ALARM_ROLLBACK_WINDOW_MINUTES,
+    ),
+    cooldownMinutes: readCooldownMinutes(env),
+    lockTtlSeconds: readPositiveInteger(env, 'LOCK_TTL_SECONDS', DEFAULT_LOCK_TTL_SECONDS),
+  };
+}
