@@ -8,6 +8,7 @@ import type {
   NotificationKind,
   NotifyInput,
   RollbackState,
+  RollbackType,
   TaskDefinitionRef,
 } from '../shared/types';
 import { shortTaskDefinition } from './stability';
@@ -210,11 +211,15 @@ function contextLines(state: Partial<RollbackState>): string[] {
     ...line('Reason', request?.reason),
     ...line(
       'Type',
-      request !== undefined && request.rollbackType !== 'application'
-        ? `${request.rollbackType} (advisory: only the application image is rolled back automatically)`
-        : undefined,
+      request === undefined || request.rollbackType === 'application' ? undefined : rollbackTypeText(request.rollbackType),
     ),
   ];
+}
+
+function rollbackTypeText(type: RollbackType): string {
+  return type === 'full'
+    ? 'full (the application image is rolled back; database and infrastructure steps are advice below)'
+    : `${type} (advice only: the service is left as it is)`;
 }
 
 function decisionLine(state: Partial<RollbackState>): string[] {

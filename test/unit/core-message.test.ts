@@ -152,6 +152,27 @@ describe('skipped notification', () => {
   });
 });
 
+describe('rollback type line', () => {
+  it.each([
+    ['database', 'database (advice only: the service is left as it is)'],
+    ['infrastructure', 'infrastructure (advice only: the service is left as it is)'],
+    ['full', 'full (the application image is rolled back; database and infrastructure steps are advice below)'],
+  ] as const)('tells a %s rollback what was and was not done', (rollbackType, expected) => {
+    // Prepare
+    const state = { ...rolledBack, request: { ...rolledBack.request!, rollbackType } };
+
+    // Act
+    const { body } = build(rollbackType === 'full' ? 'success' : 'skipped', state);
+
+    // Assess
+    expect(body).toMatch(new RegExp(`^Type +${expected.replace(/[()]/g, '\\$&')}$`, 'm'));
+  });
+
+  it('adds no type line to an application rollback', () => {
+    expect(build('success', rolledBack).body).not.toMatch(/^Type /m);
+  });
+});
+
 describe('dry-run notification', () => {
   it('shows the plan: deploy riderapp:14 as it is', () => {
     // Act
