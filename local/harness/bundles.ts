@@ -1,0 +1,102 @@
+/**
+ * The esbuild bundles the CDK app deploys, built locally: each lambdas/<dir>/handler.ts with the
+ * app's own BundlingOptions (lib/constructs/functions.ts) into a temporary folder, once per
+ * process, then imported so the demo and the end-to-end tests run the code Lambda would run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BuildOptions, build } from 'esbuild';
+import { TASK_FUNCTIONS, type TaskFunctionId } from '../../statemachine/definition';
+import type { TaskHandler } from '../../statemachine/local';
+
+/** Repository root (lambdas/ lives here). */
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The built bundles: one ESM file per task function. */
+export interface Bundles {
+  /** The temporary folder holding them (removed when the process exits). */
+  readonly dir: string;
+  /** Absolute path of each function's bundle (`<dir>/<function dir>/index.mjs`, as CDK names it). */
+  readonly files: Readonly<Record<TaskFunctionId, string>>;
+  /** Real milliseconds the build took. */
+  readonly buildMs: number;
+}
+
+/** A fresh instance of each bundle's module: its handler and its replaceable `deps`, when it has them. */
+export interface LoadedFunction {
+  readonly handler: TaskHandler;
+  readonly deps?: Record<string, unknown>;
+}
+
+/** The esbuild options equivalent to CDK NodejsFunction BundlingOptions (the ones the app sets). */
+export function esbuildOptionsFrom(bundling: BundlingOptions): BuildOptions {
+  const sourceMapMode = bundling.sourceMapMode ?? 'default';
+  const sourcemap: BuildOptions['sourcemap'] =
+    bundling.sourceMap !== true ? false : sourceMapMode === 'default' ? true : (sourceMapMode as 'inline' | 'external' | 'both');
+  return {
+    bundle: true,
+    platform: 'node',
+    minify: bundling.minify ?? false,
+    sourcemap,
+    ...(bundling.sourcesContent === undefined ? {} : { sourcesContent: bundling.sourcesContent }),
+    ...(bundling.target === undefined ? {} : { target: bundling.target }),
+    format: bundling.format === 'esm' ? 'esm' : 'cjs',
+    ...(bundling.mainFields === undefined ? {} : { mainFields: [...bundling.mainFields] }),
+    ...(bundling.banner === undefined ? {} : { banner: { js: bundling.banner } }),
+    ...(bundling.footer === undefined ? {} : { footer: { js: bundling.footer } }),
+    external: [...(bundling.externalModules ?? ['@aws-sdk/*'])],
+    ...(bundling.keepNames === undefined ? {} : { keepNames: bundling.keepNames }),
+    ...(bundling.define === undefined ? {} : { define: { ...bundling.define } }),
+    ...(bundling.loader === undefined ? {} : { loader: { ...bundling.loader } as BuildOptions['loader'] }),
+    ...(bundling.tsconfig === undefined ? {} : { tsconfig: join(PROJECT_ROOT, bundling.tsconfig) }),
+    ...(bundling.inject === undefined ? {} : { inject: [...bundling.inject] }),
+    logLevel: 'warning',
+  };
+}
+
+let building: Promise<Bundles> | undefined;
+
+/** Builds the eight task functions with the CDK app's BUNDLING settings; once per process. */
+export function buildBundles(): Promise<Bundles> {
+  building ??= buildOnce();
+  return building;
+}
+
+async function buildOnce(): Promise<Bundles> {
+  const started = performance.now();
+  const { BUNDLING } = await import('../../lib/constructs/functions');
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-rollback-bundles-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const ids = Object.keys(TASK_FUNCTIONS) as TaskFunctionId[];
+  await build({
+    ...esbuildOptionsFrom(BUNDLING),
+    entryPoints: ids.map((id) => ({ in: join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts'), out: `${TASK_FUNCTIONS[id].dir}/index` })),
+    outdir: dir,
+    outExtension: { '.js': BUNDLING.format === 'esm' ? '.mjs' : '.js' },
+    absWorkingDir: PROJECT_ROOT,
+  });
+  const files = Object.fromEntries(ids.map((id) => [id, join(dir, TASK_FUNCTIONS[id].dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
+  return { dir, files, buildMs: performance.now() - started };
+}
+
+/**
+ * Imports a new instance of every bundle (`?instance=<tag>` busts the module cache), so the
+ * modules read the environment as it is now and create their SDK clients afresh.
+ */
+export async function importBundles(bundles: Bundles, instance: string): Promise<Record<TaskFunctionId, LoadedFunction>> {
+  const ids = Object.keys(bundles.files) as TaskFunctionId[];
+  const modules = await Promise.all(
+    ids.map(async (id) => {
+      const mod = (await import(`${pathToFileURL(bundles.files[id]).href}?instance=${encodeURIComponent(instance)}`)) as {
+        handler?: TaskHandler;
+        deps?: Record<string, unknown>;
+      };
+      if (typeof mod.handler !== 'function') throw new Error(`${bundles.files[id]}: exports no handler`);
+      return [id, { handler: mod.handler, ...(mod.deps === undefined ? {} : { deps: mod.deps }) }] as const;
+    }),
+  );
+  return Object.fromEntries(modules) as Record<TaskFunctionId, LoadedFunction>;
+}

@@ -1,0 +1,42 @@
+/**
+ * The local harness: a world (stand-in + dynalite + the bundled Lambda code on modelled time),
+ * one execution of the real ASL with a timeline, and the demo's scenarios.
+ */
+import './polyfill';
+
+export { type Bundles, buildBundles, esbuildOptionsFrom, importBundles, type LoadedFunction } from './bundles';
+export { installModelledDate, type RestoreDate } from './modelled-date';
+export {
+  describeResult,
+  type Phase,
+  type PhaseCall,
+  type RollbackRun,
+  type RunRollbackOptions,
+  runRollback,
+  shortTaskDefinition,
+  type StateType,
+} from './run';
+export {
+  describeService,
+  type ExpectedEnding,
+  isAlarm,
+  isDeploymentFailed,
+  isScenarioName,
+  notificationKindOf,
+  projectImageDigest,
+  runScenario,
+  runsRevision,
+  SCENARIO_NAMES,
+  SCENARIOS,
+  type Scenario,
+  type ScenarioName,
+  type ScenarioOutcome,
+  type ScenarioTrigger,
+  seedSingleRevision,
+  settle,
+  unmetExpectations,
+} from './scenarios';
+export { type LocalStateTable, startStateTable } from './state-table';
+export { type PhaseSummary, type ScenarioSummary, summarize } from './summary';
+export { countCalls, formatCalls, formatModelled, formatOffset, formatReal, TimelinePrinter, timelineHeader } from './timeline';
+export { createWorld, deployedDefaults, MODELLED_LAMBDA_LATENCY_MS, PROJECT, RIDERAPP, type World, type WorldOptions } from './world';
