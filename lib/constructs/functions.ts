@@ -14,7 +14,10 @@ const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The Lambda runtime of every task function. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
-/** esbuild settings shared by the task functions (local esbuild, no Docker). */
+/**
+ * esbuild settings shared by the task functions (local esbuild, no Docker). The SDK's default
+ * credential chain is replaced by the environment provider Lambda needs (lambdas/aws/env-credentials.ts).
+ */
 export const BUNDLING: nodejs.BundlingOptions = {
   minify: true,
   sourceMap: true,
@@ -23,6 +26,9 @@ export const BUNDLING: nodejs.BundlingOptions = {
   format: nodejs.OutputFormat.ESM,
   externalModules: [],
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  esbuildArgs: {
+    '--alias': [`@aws-sdk/credential-provider-node=${join(PROJECT_ROOT, 'lambdas', 'aws', 'env-credentials.ts')}`],
+  },
   forceDockerBundling: false,
 };
 
