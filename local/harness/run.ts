@@ -66,9 +66,9 @@ export interface RunRollbackOptions {
 export interface RollbackRun {
   readonly result: LocalRunResult;
   readonly timeline: readonly Phase[];
-  /** SNS messages published during the run. */
+  /** The SNS messages this execution's Notify published. */
   readonly notifications: readonly PublishedMessage[];
-  /** Stand-in calls made during the run. */
+  /** Stand-in calls made while the run was going (a concurrent run's calls included). */
   readonly calls: readonly CallRecord[];
   readonly triggerTime: number;
   /** Modelled milliseconds from the trigger to the end of the execution. */
@@ -226,7 +226,11 @@ class TimelineRecorder {
     });
   }
 
+  /** Message ids of the notifications this run published. */
+  public readonly messageIds = new Set<string>();
+
   public taskDone(id: TaskFunctionId, result: unknown): void {
+    if (id === 'Notify') this.messageIds.add((result as NotificationResult).messageId);
     const phase = this.phases.at(-1);
     if (phase === undefined) return;
     phase.note = describeResult(id, result);
@@ -308,7 +312,6 @@ export async function runRollback(world: World, input: unknown, options: RunRoll
   const startedReal = performance.now();
   const triggerTime = options.triggerTime ?? triggerTimeOf(input, startedModel);
   const callsBefore = world.standIn.calls.all().length;
-  const publishedBefore = world.standIn.published.length;
   const recorder = new TimelineRecorder(world, triggerTime, options.onPhase);
 
   const handlers = Object.fromEntries(
@@ -340,7 +343,7 @@ export async function runRollback(world: World, input: unknown, options: RunRoll
   return {
     result,
     timeline,
-    notifications: world.standIn.published.slice(publishedBefore),
+    notifications: world.standIn.published.filter((message) => recorder.messageIds.has(message.messageId)),
     calls: world.standIn.calls.all().slice(callsBefore),
     triggerTime,
     modelMs: world.now() - triggerTime,
