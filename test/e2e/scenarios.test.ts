@@ -1,0 +1,51 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Bundles,
+  buildBundles,
+  createWorld,
+  notificationKindOf,
+  RIDERAPP,
+  runScenario,
+  SCENARIOS,
+  type ScenarioName,
+  type World,
+} from '../../local/harness/index';
+
+let bundles: Bundles;
+let world: World | undefined;
+
+beforeAll(async () => {
+  bundles = await buildBundles();
+});
+
+afterEach(async () => {
+  await world?.dispose();
+  world = undefined;
+});
+
+const updateServiceCalls = (w: World) => w.standIn.calls.succeeded('UpdateService', 'ECS').map((c) => c.params['taskDefinition']);
+
+describe('the demo scenarios, with the bundled functions on the stand-in', () => {
+  it.each<[ScenarioName, string, string[], string]>([
+    ['deployment-failed', 'riderapp:14', ['riderapp:14'], 'success'],
+    ['alarm-after-deploy', 'riderapp:14', ['riderapp:14'], 'success'],
+    ['manual-to-revision', 'riderapp:13', ['riderapp:13'], 'success'],
+    ['dry-run', 'riderapp:14', [], 'dry-run'],
+    ['no-previous-version', 'riderapp:1', [], 'skipped'],
+    ['rollback-also-fails', 'riderapp:14', ['riderapp:14'], 'failure'],
+  ])('%s ends on %s after deployments %j with a %s notification', async (name, taskDefinition, deployments, notification) => {
+    // Prepare
+    const scenario = SCENARIOS[name];
+    world = await createWorld({ ...scenario.world, bundles });
+
+    // Act
+    const outcome = await runScenario(world, scenario);
+
+    // Assess
+    expect(scenario.verify(world, outcome)).toEqual([]);
+    expect(outcome.finalTaskDefinition).toBe(taskDefinition);
+    expect(updateServiceCalls(world).map((td) => String(td).replace(/^.*task-definition\//, ''))).toEqual(deployments);
+    expect(world.standIn.published.map(notificationKindOf)).toEqual([notification]);
+    expect(world.standIn.published[0]?.topicArn).toBe(RIDERAPP.topicArn);
+  });
+});
