@@ -53,8 +53,25 @@ export function esbuildOptionsFrom(bundling: BundlingOptions): BuildOptions {
     ...(bundling.loader === undefined ? {} : { loader: { ...bundling.loader } as BuildOptions['loader'] }),
     ...(bundling.tsconfig === undefined ? {} : { tsconfig: join(PROJECT_ROOT, bundling.tsconfig) }),
     ...(bundling.inject === undefined ? {} : { inject: [...bundling.inject] }),
+    ...aliasesFrom(bundling.esbuildArgs),
     logLevel: 'warning',
   };
+}
+
+/** esbuildArgs as CDK passes them to the esbuild CLI; only `--alias` is understood, anything else throws (no silent difference). */
+function aliasesFrom(esbuildArgs: BundlingOptions['esbuildArgs']): Pick<BuildOptions, 'alias'> {
+  if (esbuildArgs === undefined) return {};
+  const alias: Record<string, string> = {};
+  for (const [key, value] of Object.entries(esbuildArgs) as [string, unknown][]) {
+    const items = key === '--alias' ? (Array.isArray(value) ? value : [value]) : key.startsWith('--alias:') ? [`${key.slice('--alias:'.length)}=${String(value)}`] : undefined;
+    if (items === undefined) throw new Error(`esbuildOptionsFrom: esbuildArgs ${key} is not supported by the local harness`);
+    for (const item of items) {
+      const [from, ...to] = String(item).split('=');
+      if (from === undefined || from === '' || to.length === 0) throw new Error(`esbuildOptionsFrom: esbuildArgs ${key}: expected from=to, got ${String(item)}`);
+      alias[from] = to.join('=');
+    }
+  }
+  return Object.keys(alias).length === 0 ? {} : { alias };
 }
 
 /**
@@ -78,6 +95,15 @@ let building: Promise<Bundles> | undefined;
 export function buildBundles(): Promise<Bundles> {
   building ??= buildOnce();
   return building;
+}
+
+/** Removes the bundles' folder now (test runners may end their workers without an 'exit' event); the next buildBundles() builds again. */
+export async function removeBundles(): Promise<void> {
+  const pending = building;
+  building = undefined;
+  if (pending === undefined) return;
+  const bundles = await pending.catch(() => undefined);
+  if (bundles !== undefined) rmSync(bundles.dir, { recursive: true, force: true });
 }
 
 async function buildOnce(): Promise<Bundles> {

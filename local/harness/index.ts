@@ -4,7 +4,7 @@
  */
 import './polyfill';
 
-export { type Bundles, buildBundles, esbuildOptionsFrom, importBundles, type LoadedFunction } from './bundles';
+export { type Bundles, buildBundles, esbuildOptionsFrom, importBundles, type LoadedFunction, removeBundles } from './bundles';
 export { installModelledDate, type RestoreDate } from './modelled-date';
 export {
   describeResult,

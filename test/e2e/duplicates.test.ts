@@ -1,10 +1,11 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Bundles,
   buildBundles,
   createWorld,
   isDeploymentFailed,
   notificationKindOf,
+  removeBundles,
   runRollback,
   type World,
 } from '../../local/harness/index';
@@ -15,6 +16,8 @@ let world: World | undefined;
 beforeAll(async () => {
   bundles = await buildBundles();
 });
+
+afterAll(() => removeBundles());
 
 afterEach(async () => {
   await world?.dispose();

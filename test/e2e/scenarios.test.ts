@@ -1,9 +1,10 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Bundles,
   buildBundles,
   createWorld,
   notificationKindOf,
+  removeBundles,
   RIDERAPP,
   runScenario,
   SCENARIOS,
@@ -17,6 +18,8 @@ let world: World | undefined;
 beforeAll(async () => {
   bundles = await buildBundles();
 });
+
+afterAll(() => removeBundles());
 
 afterEach(async () => {
   await world?.dispose();
