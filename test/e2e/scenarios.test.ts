@@ -50,5 +50,40 @@ describe('the demo scenarios, with the bundled functions on the stand-in', () =>
     expect(updateServiceCalls(world).map((td) => String(td).replace(/^.*task-definition\//, ''))).toEqual(deployments);
     expect(world.standIn.published.map(notificationKindOf)).toEqual([notification]);
     expect(world.standIn.published[0]?.topicArn).toBe(RIDERAPP.topicArn);
+    expect(outcome.run.timeline.map((phase) => phase.state)).toEqual(outcome.run.result.statesEntered);
+  });
+
+  it('puts each AWS call in the timeline under the state that made it', async () => {
+    // Prepare
+    world = await createWorld({ ...SCENARIOS['deployment-failed'].world, bundles });
+
+    // Act
+    const outcome = await runScenario(world, SCENARIOS['deployment-failed']);
+
+    // Assess
+    const callsOf = (state: string) => [...new Set(outcome.run.timeline.filter((p) => p.state === state).flatMap((p) => p.calls.map((c) => c.operation)))];
+    expect(callsOf('UpdateService')).toEqual(['DescribeServices', 'UpdateService']);
+    expect(callsOf('NotifySuccess')).toEqual(['Publish']);
+    expect(callsOf('WaitForStability')).toEqual([]);
+    expect(outcome.run.timeline.flatMap((p) => p.calls)).toHaveLength(outcome.run.calls.length);
+  });
+
+  it('reports the unmet expectations when deployment-failed cannot deploy riderapp:14', async () => {
+    // Prepare
+    const scenario = SCENARIOS['deployment-failed'];
+    world = await createWorld({ ...scenario.world, bundles });
+    world.standIn.faults.serverError('ECS', 'UpdateService');
+
+    // Act
+    const outcome = await runScenario(world, scenario);
+
+    // Assess
+    expect(scenario.verify(world, outcome)).toEqual([
+      'the execution ended FAILED (TransientAwsError), expected SUCCEEDED',
+      'the notification was failure, expected success',
+      'the service runs riderapp:15, expected riderapp:14',
+      expect.stringMatching(/^the service is not steady and healthy \(riderapp:15, /),
+      '0 UpdateService calls were accepted, expected 1',
+    ]);
   });
 });
