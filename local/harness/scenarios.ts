@@ -8,6 +8,7 @@ import type { AwsModel, PublishedMessage, ServiceSummary, StandInEvent } from '.
 import { type RollbackRun, type RunRollbackOptions, runRollback, shortTaskDefinition } from './run';
 import { RIDERAPP, type World, type WorldOptions } from './world';
 
+/** The scenarios `npm run demo -- --scenario <name>` plays, the default first. */
 export const SCENARIO_NAMES = [
   'deployment-failed',
   'alarm-after-deploy',
@@ -17,6 +18,7 @@ export const SCENARIO_NAMES = [
   'rollback-also-fails',
 ] as const;
 
+/** A scenario's name. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** The ending a scenario expects. */
