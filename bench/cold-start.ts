@@ -1,0 +1,122 @@
+/**
+ * Figure 3: each Lambda bundle as the CDK app builds it (the synth's asset, esbuild with BUNDLING),
+ * its size raw and gzip, and its module load time (median of fresh `node` processes, measured
+ * inside the child with performance.now() around a dynamic import), beside the same handler bundled
+ * naively: unminified, @aws-sdk/* left external so node loads the SDK from node_modules.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { BUNDLING } from '../lib/constructs/functions';
+import { TASK_FUNCTIONS, type TaskFunctionId } from '../statemachine/definition';
+import { PROJECT_ROOT } from '../local/harness/bundles';
+import { median } from './stats';
+
+const run = promisify(execFile);
+
+/** One function's bundles and load times. */
+export interface ColdStartRow {
+  readonly id: TaskFunctionId;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly naiveBytes: number;
+  readonly naiveGzipBytes: number;
+  /** Median module load time, ms: our bundle without and with --enable-source-maps (as deployed), the naive bundle. */
+  readonly loadMs: number;
+  readonly loadWithSourceMapsMs: number;
+  readonly naiveLoadMs: number;
+  readonly samples: number;
+}
+
+/** Where the naive bundles go: inside the project, so node finds @aws-sdk/* in node_modules. */
+export const NAIVE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'ecs-rollback-bench', 'naive');
+
+/** Builds the naive bundles (unminified, SDK external, no source map); returns their paths by function. */
+export async function buildNaiveBundles(): Promise<Record<TaskFunctionId, string>> {
+  rmSync(NAIVE_DIR, { recursive: true, force: true });
+  mkdirSync(NAIVE_DIR, { recursive: true });
+  const ids = Object.keys(TASK_FUNCTIONS) as TaskFunctionId[];
+  await build({
+    entryPoints: ids.map((id) => ({ in: join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts'), out: `${TASK_FUNCTIONS[id].dir}/index` })),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLING.target ?? 'node22',
+    minify: false,
+    external: ['@aws-sdk/*'],
+    ...(BUNDLING.banner === undefined ? {} : { banner: { js: BUNDLING.banner } }),
+    outdir: NAIVE_DIR,
+    outExtension: { '.js': '.mjs' },
+    absWorkingDir: PROJECT_ROOT,
+    logLevel: 'warning',
+  });
+  return Object.fromEntries(ids.map((id) => [id, join(NAIVE_DIR, TASK_FUNCTIONS[id].dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
+}
+
+const LOAD_SCRIPT =
+  'const url = process.argv[1]; const t0 = performance.now(); const m = await import(url); const ms = performance.now() - t0;' +
+  " if (typeof m.handler !== 'function') throw new Error('no handler'); console.log(JSON.stringify({ ms }));";
+
+/** Loads a bundle in a fresh node process; returns the import's real ms. */
+export async function loadOnce(file: string, env: Readonly<Record<string, string>>, nodeOptions?: string): Promise<number> {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, pathToFileURL(file).href], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+      ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+    },
+    cwd: PROJECT_ROOT,
+    timeout: 30_000,
+  });
+  return (JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { ms: number }).ms;
+}
+
+function sizes(file: string): { bytes: number; gzipBytes: number } {
+  return { bytes: statSync(file).size, gzipBytes: gzipSync(readFileSync(file), { level: 9 }).length };
+}
+
+/** Measures every function: `samples` fresh processes per variant, interleaved so drift hits all alike. */
+export async function measureColdStart(
+  assets: Readonly<Record<string, string>>,
+  environments: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  samples = 11,
+): Promise<ColdStartRow[]> {
+  const naive = await buildNaiveBundles();
+  const rows: ColdStartRow[] = [];
+  for (const id of Object.keys(TASK_FUNCTIONS) as TaskFunctionId[]) {
+    const asset = assets[id];
+    if (asset === undefined) throw new Error(`no CDK asset for ${id}`);
+    const ours = join(asset, 'index.mjs');
+    const { NODE_OPTIONS: _deployed, ...env } = environments[id] ?? {};
+    const load: number[] = [];
+    const loadMaps: number[] = [];
+    const naiveLoad: number[] = [];
+    for (let i = 0; i < samples; i += 1) {
+      naiveLoad.push(await loadOnce(naive[id], env));
+      load.push(await loadOnce(ours, env));
+      loadMaps.push(await loadOnce(ours, env, '--enable-source-maps'));
+    }
+    const own = sizes(ours);
+    const plain = sizes(naive[id]);
+    rows.push({
+      id,
+      bytes: own.bytes,
+      gzipBytes: own.gzipBytes,
+      naiveBytes: plain.bytes,
+      naiveGzipBytes: plain.gzipBytes,
+      loadMs: median(load),
+      loadWithSourceMapsMs: median(loadMaps),
+      naiveLoadMs: median(naiveLoad),
+      samples,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,236 @@
+/**
+ * Figure 4b: 50 services in one stand-in, each with a failed deployment, 50 executions of the real
+ * ASL at once with throttling injected. Modelled time is shared: it moves only when every running
+ * execution waits (a Wait state, a Lambda's modelled latency, ProbeHealth's backoff), to the
+ * earliest instant one of them waits for, so 50 executions see one consistent clock.
+ */
+import type { ServiceConfig } from '../lambdas/shared/types';
+import type { Bundles } from '../local/harness/bundles';
+import { isDeploymentFailed } from '../local/harness/scenarios';
+import { createWorld, MODELLED_LAMBDA_LATENCY_MS, type World } from '../local/harness/world';
+import type { AwsModel, CallRecord, StandInEvent } from '../local/stand-in/index';
+import { runLocally } from '../statemachine/local';
+import type { RollbackState } from '../lambdas/shared/types';
+import { countBy, notExactlyOnce, peakPerWindow } from './stats';
+
+/**
+ * The throttling injected for `count` executions: the first N calls to each service answer throttled,
+ * and UpdateService three times per execution (the SDK's 3 attempts), so the ASL's Retry acts too.
+ */
+export function injectedThrottles(count: number): { readonly service: 'ECS' | 'ELBv2' | 'SNS'; readonly operation?: string; readonly times: number }[] {
+  return [
+    { service: 'ECS', operation: 'UpdateService', times: 3 * count },
+    { service: 'ECS', times: count },
+    { service: 'ELBv2', times: Math.ceil(count / 2) },
+    { service: 'SNS', times: Math.ceil(count / 5) },
+  ];
+}
+
+const CLUSTER = 'riderapp-cluster';
+
+/** Name of the i-th service (1-based). */
+export function fleetServiceName(i: number): string {
+  return `riderapp-svc-${String(i).padStart(2, '0')}`;
+}
+
+/** What the 50 concurrent rollbacks did. */
+export interface ConcurrentFigures {
+  readonly services: number;
+  readonly succeeded: number;
+  readonly statuses: readonly [string, number][];
+  /** Services whose accepted UpdateService count is not exactly one (name, count). */
+  readonly updateServiceNotOnce: readonly [string, number][];
+  /** Services without exactly one success notification. */
+  readonly notificationNotOnce: readonly [string, number][];
+  /** Services not back on their known-good revision. */
+  readonly notRolledBack: readonly string[];
+  /** Calls the stand-in answered with a throttling error. */
+  readonly throttled: number;
+  /** Throttles injected. */
+  readonly injected: number;
+  readonly retriedStates: number;
+  readonly calls: number;
+  readonly peakCallsPerRealSecond: number;
+  readonly peakCallsPerModelledSecond: number;
+  readonly realMs: number;
+  /** Modelled ms from the triggers to the last execution's end. */
+  readonly modelMs: number;
+  readonly transitions: number;
+}
+
+/** Seeds `count` services like riderapp-service: on :14 (good), :13 in history, :15 (bad) registered. */
+export function seedFleet(model: AwsModel, count: number): void {
+  const now = model.now();
+  for (let i = 1; i <= count; i += 1) {
+    const name = fleetServiceName(i);
+    const repository = model.createRepository(name, now - 90 * 86_400_000);
+    for (const [revision, agoDays, behaviour] of [
+      [13, 10, 'good'],
+      [14, 2, 'good'],
+      [15, 0.05, 'bad'],
+    ] as const) {
+      const at = now - agoDays * 86_400_000;
+      model.pushImage(repository.name, { tags: [`v${revision}`], behaviour, pushedAt: at - 600_000 });
+      model.registerTaskDefinition(
+        {
+          family: name,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [
+            { name: 'app', image: `${repository.uri}:v${revision}`, essential: true, portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp' }] },
+          ],
+        },
+        { registeredAt: at - 300_000, revision },
+      );
+    }
+    const tg = model.createTargetGroup({ name: `${name}-tg`, port: 8080, loadBalancerName: 'riderapp-alb' });
+    model.createService({
+      cluster: CLUSTER,
+      name,
+      taskDefinition: `${name}:14`,
+      desiredCount: 2,
+      loadBalancers: [{ targetGroupArn: tg.arn, containerName: 'app', containerPort: 8080 }],
+      steadySince: now - 2 * 86_400_000,
+      createdAt: now - 90 * 86_400_000,
+    });
+    model.addHistoricalDeployment(CLUSTER, name, {
+      taskDefinition: `${name}:13`,
+      startedAt: now - 10 * 86_400_000,
+      finishedAt: now - 10 * 86_400_000 + 420_000,
+      status: 'SUCCESSFUL',
+    });
+  }
+}
+
+/** Shared modelled time for concurrent executions: it advances only when every active one waits. */
+export class SharedModelledTime {
+  private active = 0;
+  private readonly sleepers: { readonly until: number; readonly resolve: () => void }[] = [];
+
+  public constructor(private readonly world: Pick<World, 'now' | 'advance'>) {}
+
+  /** An execution starts. */
+  public enter(): void {
+    this.active += 1;
+  }
+
+  /** An execution ended. */
+  public leave(): void {
+    this.active -= 1;
+    this.release();
+  }
+
+  /** Waits until modelled time reaches now + ms (while the others run). */
+  public sleep(ms: number): Promise<void> {
+    const until = this.world.now() + Math.max(0, ms);
+    return new Promise<void>((resolve) => {
+      this.sleepers.push({ until, resolve });
+      this.release();
+    });
+  }
+
+  private release(): void {
+    if (this.sleepers.length === 0 || this.sleepers.length < this.active) return;
+    const next = Math.min(...this.sleepers.map((s) => s.until));
+    const now = this.world.now();
+    if (next > now) this.world.advance(next - now);
+    const due = this.sleepers.filter((s) => s.until <= this.world.now());
+    for (const sleeper of due) this.sleepers.splice(this.sleepers.indexOf(sleeper), 1);
+    for (const sleeper of due) sleeper.resolve();
+  }
+}
+
+/** Runs `count` concurrent rollbacks with throttling injected; the bench fails when any is lost, duplicated or not completed. */
+export async function measureConcurrentRollbacks(bundles: Bundles, count = 50): Promise<ConcurrentFigures> {
+  const services: ServiceConfig[] = Array.from({ length: count }, (_, i) => ({
+    cluster: CLUSTER,
+    service: fleetServiceName(i + 1),
+    ecrRepository: fleetServiceName(i + 1),
+    alarmNames: [],
+  }));
+  const world = await createWorld({ riderapp: false, seed: (model) => seedFleet(model, count), services, bundles });
+  try {
+    const { model, standIn } = world;
+    const seen = model.emitted.length;
+    for (const s of services) model.deploy(CLUSTER, s.service, `${s.service}:15`);
+    const failed = new Map<string, StandInEvent>();
+    for (let waited = 0; failed.size < count && waited < 3_600_000; waited += 5_000) {
+      for (const event of model.emitted.slice(seen).filter(isDeploymentFailed)) {
+        const service = event.resources[0]?.split('/').at(-1);
+        if (service !== undefined && !failed.has(service)) failed.set(service, event);
+      }
+      if (failed.size < count) world.advance(5_000);
+    }
+    if (failed.size < count) throw new Error(`only ${failed.size} of ${count} deployments failed`);
+
+    const callsBefore = standIn.calls.all().length;
+    const publishedBefore = standIn.published.length;
+    for (const fault of injectedThrottles(count)) standIn.faults.throttle(fault.service, fault.operation, { times: fault.times });
+    const time = new SharedModelledTime(world);
+    const probeDeps = world.functions.ProbeHealth.deps;
+    if (probeDeps !== undefined) probeDeps['sleep'] = (ms: number) => time.sleep(ms);
+
+    const startModel = world.now();
+    const startReal = performance.now();
+    const results = await Promise.all(
+      [...failed.values()].map(async (event, i) => {
+        const waited = new Set<string>();
+        time.enter();
+        try {
+          return await runLocally({
+            input: event,
+            handlers: world.handlers,
+            settings: world.settings,
+            executionName: `bench-${i + 1}`,
+            maxTransitions: 400,
+            beforeTask: async (state: string, input: RollbackState) => {
+              const stability = input?.stability;
+              let ms = MODELLED_LAMBDA_LATENCY_MS;
+              if (state === 'CheckStability' && stability?.status === 'IN_PROGRESS') {
+                const key = JSON.stringify(stability);
+                if (!waited.has(key)) ms += Math.max(0, stability.waitSeconds) * 1000;
+                waited.add(key);
+              }
+              await time.sleep(ms);
+            },
+          });
+        } finally {
+          time.leave();
+        }
+      }),
+    );
+    const realMs = performance.now() - startReal;
+    const modelMs = world.now() - startModel;
+    for (let settle = 0; settle < 180; settle += 1) world.advance(5_000);
+
+    const calls: CallRecord[] = standIn.calls.all().slice(callsBefore);
+    const updates = calls.filter((c) => c.operation === 'UpdateService' && c.status < 300).map((c) => String(c.params['service']));
+    const published = standIn.published.slice(publishedBefore);
+    const successes = published
+      .filter((m) => m.messageAttributes['status']?.StringValue === 'success')
+      .map((m) => m.messageAttributes['service']?.StringValue ?? '?');
+    const names = services.map((s) => s.service);
+    const notRolledBack = names.filter((name) => !model.summary(CLUSTER, name).taskDefinition.endsWith(`/${name}:14`));
+    return {
+      services: count,
+      succeeded: results.filter((r) => r.status === 'SUCCEEDED').length,
+      statuses: countBy(results, (r) => r.status),
+      updateServiceNotOnce: notExactlyOnce(names, updates),
+      notificationNotOnce: notExactlyOnce(names, successes),
+      notRolledBack,
+      injected: injectedThrottles(count).reduce((n, f) => n + f.times, 0),
+      throttled: calls.filter((c) => c.errorCode !== undefined && /Throttl/.test(c.errorCode)).length,
+      retriedStates: results.reduce((n, r) => n + r.retried.length, 0),
+      calls: calls.length,
+      peakCallsPerRealSecond: peakPerWindow(calls.map((c) => c.realTime)),
+      peakCallsPerModelledSecond: peakPerWindow(calls.map((c) => c.modelTime)),
+      realMs,
+      modelMs,
+      transitions: results.reduce((n, r) => n + r.transitions, 0),
+    };
+  } finally {
+    await world.dispose();
+  }
+}

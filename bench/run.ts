@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: every figure of BENCHMARKS.md from one run on this machine. Prints the tables
+ * and writes BENCHMARKS.md. Exits non-zero only when a run breaks (a rollback not completed, lost
+ * or duplicated, or the seed baseline not reaching its end), never on a speed figure.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Bundles } from '../local/harness/bundles';
+import { PROJECT_ROOT } from '../local/harness/bundles';
+import type { TaskFunctionId } from '../statemachine/definition';
+import { type ColdStartRow, measureColdStart } from './cold-start';
+import { injectedThrottles, measureConcurrentRollbacks } from './concurrent';
+import { type RunContext, runContext } from './machine';
+import { measureRecovery, type RecoveryFigures, realEpochMs } from './recovery';
+import { type BenchReport, brokenRuns, renderMarkdown, renderText, type SynthRow } from './report';
+import type { SynthChildResult } from './synth-child';
+
+const run = promisify(execFile);
+const SYNTH_SIZES = [1, 10, 50] as const;
+const LOAD_SAMPLES = 11;
+const CONCURRENT_ROLLBACKS = 50;
+
+function progress(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function synthOnce(services: number, outdir: string): Promise<SynthChildResult> {
+  const started = performance.now();
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'synth-child.ts'), String(services), outdir], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 300_000,
+  });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as SynthChildResult;
+  progress(`synth ${services} service(s): ${(result.synthMs / 1000).toFixed(1)} s (process ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  return result;
+}
+
+async function main(): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const startedReal = realEpochMs();
+  const context: RunContext = runContext(startedReal);
+  progress(`${context.cpuModel}, ${context.cores} cores, Node ${context.node}, commit ${context.commit}`);
+  const workDir = mkdtempSync(join(tmpdir(), 'ecs-rollback-bench-'));
+  try {
+    const synth: SynthRow[] = [];
+    let firstSynth: SynthChildResult | undefined;
+    for (const services of SYNTH_SIZES) {
+      const result = await synthOnce(services, join(workDir, `synth-${services}`));
+      firstSynth ??= result;
+      synth.push({ services, synthMs: result.synthMs, startupMs: result.startupMs, templateBytes: result.templateBytes, resources: result.resources });
+    }
+    if (firstSynth === undefined) throw new Error('no synth');
+
+    const files = Object.fromEntries(Object.entries(firstSynth.assets).map(([id, dir]) => [id, join(dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
+    const bundles: Bundles = { dir: firstSynth.outdir, files, buildMs: 0 };
+
+    progress(`cold start: ${LOAD_SAMPLES} fresh node processes per bundle and variant`);
+    const coldStart: ColdStartRow[] = await measureColdStart(firstSynth.assets, firstSynth.environments, LOAD_SAMPLES);
+
+    const recovery: RecoveryFigures[] = [];
+    for (const scenario of ['deployment-failed', 'alarm-after-deploy'] as const) {
+      progress(`time to recovered: ${scenario} (ours, then the seed baseline)`);
+      recovery.push(await measureRecovery(scenario, bundles));
+    }
+
+    progress(`${CONCURRENT_ROLLBACKS} concurrent rollbacks with throttling injected`);
+    const concurrent = await measureConcurrentRollbacks(bundles, CONCURRENT_ROLLBACKS);
+
+    const broken = brokenRuns(recovery, concurrent);
+    const report: BenchReport = {
+      context,
+      durationMs: realEpochMs() - startedReal,
+      recovery,
+      coldStart,
+      synth,
+      concurrent,
+      throttles: injectedThrottles(CONCURRENT_ROLLBACKS),
+      broken,
+    };
+    process.stdout.write(`${renderText(report)}\n`);
+    writeFileSync(join(PROJECT_ROOT, 'BENCHMARKS.md'), renderMarkdown(report));
+    progress(`wrote BENCHMARKS.md in ${((realEpochMs() - startedReal) / 1000).toFixed(0)} s`);
+    for (const line of broken) process.stderr.write(`BROKEN: ${line}\n`);
+    return broken.length === 0 ? 0 : 1;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
