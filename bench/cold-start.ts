@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { BUNDLING } from '../lib/constructs/functions';
 import { TASK_FUNCTIONS, type TaskFunctionId } from '../statemachine/definition';
-import { PROJECT_ROOT } from '../local/harness/bundles';
+import { esbuildOptionsFrom, PROJECT_ROOT } from '../local/harness/bundles';
 import { median } from './stats';
 
 const run = promisify(execFile);
@@ -30,6 +30,33 @@ export interface ColdStartRow {
   readonly loadWithSourceMapsMs: number;
   readonly naiveLoadMs: number;
   readonly samples: number;
+  /** The largest parts of our bundle (esbuild metafile, bytes in the output), largest first. */
+  readonly composition: readonly (readonly [string, number])[];
+}
+
+/** The part of a bundle an input belongs to: its package (zod's locales apart), or "our code". */
+export function bundlePart(inputPath: string): string {
+  if (inputPath.includes('node_modules/zod/v4/locales/')) return 'zod locales';
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules\/)/.exec(inputPath);
+  return match?.[1] ?? 'our code';
+}
+
+/** Builds one function as BUNDLING does (harness mapping), with a metafile: its largest parts. */
+export async function bundleComposition(id: TaskFunctionId, top = 4): Promise<[string, number][]> {
+  const result = await build({
+    ...esbuildOptionsFrom(BUNDLING),
+    sourcemap: false,
+    entryPoints: [join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts')],
+    outfile: join(NAIVE_DIR, '..', 'composition', `${TASK_FUNCTIONS[id].dir}.mjs`),
+    write: false,
+    metafile: true,
+    absWorkingDir: PROJECT_ROOT,
+  });
+  const parts = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) parts.set(bundlePart(path), (parts.get(bundlePart(path)) ?? 0) + input.bytesInOutput);
+  }
+  return [...parts].sort((a, b) => b[1] - a[1]).slice(0, top);
 }
 
 /** Where the naive bundles go: inside the project, so node finds @aws-sdk/* in node_modules. */
@@ -116,6 +143,7 @@ export async function measureColdStart(
       loadWithSourceMapsMs: median(loadMaps),
       naiveLoadMs: median(naiveLoad),
       samples,
+      composition: await bundleComposition(id),
     });
   }
   return rows;

@@ -125,6 +125,39 @@ export function targetVerdicts(report: BenchReport): TargetVerdict[] {
   return verdicts;
 }
 
+/** Why each missed target was missed, from this run's figures. */
+export function missExplanations(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const r of report.recovery) {
+    const ours = r.ours.recoveredMs;
+    const base = r.baseline.recoveredMs;
+    const floor = r.floorMs ?? r.floorFromTimingsMs;
+    if (ours !== undefined && ours > TARGETS.oursOverFloor * floor) {
+      lines.push(
+        `${r.scenario}: recovery declared ${seconds(ours - floor)} after the floor: ${seconds(r.ours.updateServiceMs ?? 0)} before UpdateService, then ${seconds(r.ours.healthyToRecoveredMs ?? 0)} between the last target turning healthy and the poll that saw it.`,
+      );
+    }
+    if (ours !== undefined && base !== undefined && base / ours < TARGETS.baselineOverOurs) {
+      lines.push(
+        `${r.scenario}: the seed baseline was stable after ${seconds(r.baseline.stableMs ?? base)}, not start + health + drain: the tasks it replaced were unhealthy, so ECS stopped them at once and their deregistration delay ran alongside the new tasks' start. Our recovery (${seconds(ours)}) is bounded by the floor (${seconds(floor)}), so the most any orchestration can reach here is baseline / floor = ${times(base / floor)}, with zero overhead.`,
+      );
+    }
+  }
+  for (const row of report.coldStart.filter((c) => c.bytes > TARGETS.bundleBytes)) {
+    lines.push(
+      `${row.id} is ${kib(row.bytes)}: ${row.composition.map(([part, bytes]) => `${part} ${kib(bytes, 0)}`).join(', ')}. zod's locales come in whole because @aws-lambda-powertools/parser's schemas import the \`z\` namespace object, which esbuild cannot tree-shake; the esbuild CLI that CDK runs takes no plugins, and an alias only swaps whole packages.`,
+    );
+  }
+  const first = report.recovery[0];
+  if (first !== undefined && first.ours.transitions > TARGETS.transitions) {
+    const polls = first.ours.statesEntered.filter((s) => s === 'CheckStability').length;
+    lines.push(
+      `${first.ours.transitions} transitions: ${polls} CheckStability polls at 3 transitions each (CheckStability → StabilityDecision → WaitForStability) make ${polls * 3} of them; once the tasks run it polls every 5 s until the targets are healthy (60 s at these timings), which is what keeps recovery within ${seconds(first.ours.healthyToRecoveredMs ?? 0)} of the floor.`,
+    );
+  }
+  return lines;
+}
+
 const opt = (ms: number | undefined, format: (v: number) => string = (v) => seconds(v)): string => (ms === undefined ? 'n/a' : format(ms));
 
 function recoveryRows(report: BenchReport): string[][] {
@@ -194,6 +227,7 @@ function coldRows(report: BenchReport): string[][] {
     millis(row.loadWithSourceMapsMs),
     millis(row.naiveLoadMs),
     times(row.loadWithSourceMapsMs / row.naiveLoadMs),
+    row.composition.map(([part, bytes]) => `${part} ${kib(bytes, 0)}`).join(', '),
   ]);
 }
 
@@ -206,6 +240,7 @@ const COLD_HEADER = [
   'load, --enable-source-maps (as deployed)',
   'naive load',
   'deployed / naive',
+  'largest parts',
 ];
 
 function synthRows(report: BenchReport): string[][] {
@@ -245,6 +280,7 @@ export function renderText(report: BenchReport): string {
     '',
     'Targets',
     textTable(['target', 'measured', 'verdict'], targetRows(report)),
+    ...missExplanations(report).map((line) => `  * ${line}`),
     '',
     '1. Time to recovered (modelled, from the trigger)',
     textTable(RECOVERY_HEADER, recoveryRows(report)),
@@ -268,7 +304,7 @@ export function renderText(report: BenchReport): string {
 /** BENCHMARKS.md */
 export function renderMarkdown(report: BenchReport): string {
   const c = report.context;
-  const price = `$0.025 per 1,000 state transitions (Step Functions Standard Workflows, US East (N. Virginia) list price as of ${STATE_TRANSITION_PRICE_DATE}; the first 4,000 transitions a month are free)`;
+  const price = `$0.025 per 1,000 state transitions (Step Functions Standard Workflows, US East (N. Virginia) list price, last confirmed ${STATE_TRANSITION_PRICE_DATE}, not re-read from the live pricing page by this run; retries are billed as transitions too; the first 4,000 transitions a month are free)`;
   const throttles = report.throttles.map((t) => `${t.service}${t.operation === undefined ? '' : ` ${t.operation}`}: the first ${t.times} calls`).join('; ');
   const baselineSteps = report.recovery[0]?.baseline.steps.map((s) => `${seconds(s.atMs)} ${s.step}: ${s.detail}`) ?? [];
   return `# Benchmarks
@@ -293,7 +329,7 @@ stand-in on 127.0.0.1). It rewrites this file.
 ${markdownTable(['target', 'measured', 'verdict'], targetRows(report))}
 
 ${report.broken.length === 0 ? 'Every run completed: nothing lost, nothing duplicated.' : `**Broken runs:**\n${report.broken.map((b) => `- ${b}`).join('\n')}`}
-
+${missExplanations(report).length === 0 ? '' : `\nWhy the missed targets were missed:\n\n${missExplanations(report).map((line) => `- ${line}`).join('\n')}\n`}
 ## 1. Time to recovered
 
 Modelled time on the local stand-in's clock (AWS-like timings: Fargate task start 60 s, target health check

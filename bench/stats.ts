@@ -2,8 +2,8 @@
 
 /** Step Functions Standard Workflows: USD per state transition (US East (N. Virginia) list price, $0.025 per 1,000). */
 export const USD_PER_STATE_TRANSITION = 0.025 / 1000;
-/** When that price was taken as current (it has been the list price since Step Functions launched, Dec 2016). */
-export const STATE_TRANSITION_PRICE_DATE = '2026-11-29';
+/** When that price was last confirmed (AWS material dated January 2026; not re-read from the live pricing page by the bench). */
+export const STATE_TRANSITION_PRICE_DATE = 'January 2026';
 
 /** The median of a non-empty list (the mean of the two middle values for an even count). */
 export function median(values: readonly number[]): number {
