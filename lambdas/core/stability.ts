@@ -36,14 +36,37 @@ export interface StabilityObservation {
   readonly targetGroupCount: number;
   /** The deployment's tasks in each target group; absent when not looked up. */
   readonly targets?: readonly TargetGroupObservation[];
+  /** When the deployment's tasks started and how its target groups check health; absent when not looked up. */
+  readonly healthTiming?: HealthTiming;
   /** Seconds since the deployment started. */
   readonly elapsedSeconds: number;
 }
 
-/** Longest wait while the new tasks are registered but not yet healthy: recovery is near. */
+/** How a target group turns a new target healthy (DescribeTargetGroups). */
+export interface HealthCheckTiming {
+  readonly targetGroupArn: string;
+  readonly intervalSeconds: number;
+  readonly healthyThresholdCount: number;
+}
+
+/** What DescribeTasks and DescribeTargetGroups say about when the deployment's targets can turn healthy. */
+export interface HealthTiming {
+  /** Each of the deployment's tasks meant to run: seconds after the deployment started that it started (startedAt), undefined while it has not. */
+  readonly taskStartedAtSeconds: readonly (number | undefined)[];
+  /** The target groups whose health check settings are known. */
+  readonly healthChecks: readonly HealthCheckTiming[];
+}
+
+/** Longest wait while the new tasks are registered but not yet healthy and no estimate is known: recovery is near. */
 export const NEAR_RECOVERY_WAIT_SECONDS = 5;
-/** Longest wait while running tasks are being registered in their target groups. */
+/** Longest wait while running tasks are being registered in their target groups and no estimate is known. */
 export const REGISTERING_WAIT_SECONDS = 10;
+/** How long after the estimated moment the targets turn healthy the next check happens (clock skew, rounding). */
+export const AFTER_ESTIMATE_SECONDS = 1;
+/** Shortest wait once the estimated moment has passed and the targets are not healthy yet. */
+export const OVERDUE_WAIT_SECONDS = 2;
+/** Past the estimate, waits grow to this share of the elapsed time, so recovery is declared at most that share late. */
+export const OVERDUE_WAIT_SHARE = 0.04;
 
 const INACTIVE_SERVICE_STATUSES = new Set(['INACTIVE', 'DRAINING']);
 
@@ -102,16 +125,40 @@ function phaseOf(observation: StabilityObservation): Phase {
 }
 
 /**
+ * Seconds after the deployment started at which its targets should turn healthy: the last of its
+ * tasks' startedAt plus the slowest target group's HealthCheckIntervalSeconds × HealthyThresholdCount.
+ * Undefined when fewer than the desired tasks have started or a target group's settings are unknown.
+ */
+export function expectedHealthySeconds(observation: StabilityObservation): number | undefined {
+  const timing = observation.healthTiming;
+  const desired = observation.deployment?.desiredCount ?? 0;
+  if (timing === undefined || desired <= 0 || observation.targetGroupCount === 0) return undefined;
+  const started = timing.taskStartedAtSeconds.filter((s): s is number => s !== undefined && Number.isFinite(s));
+  if (started.length < desired) return undefined;
+  const checks = timing.healthChecks.filter((c) => c.intervalSeconds > 0 && c.healthyThresholdCount > 0);
+  if (checks.length < observation.targetGroupCount) return undefined;
+  return Math.max(...started) + Math.max(...checks.map((c) => c.intervalSeconds * c.healthyThresholdCount));
+}
+
+function waitForTargets(observation: StabilityObservation, phase: 'registering' | 'near-recovery'): number {
+  const expected = expectedHealthySeconds(observation);
+  if (expected === undefined) return phase === 'near-recovery' ? NEAR_RECOVERY_WAIT_SECONDS : REGISTERING_WAIT_SECONDS;
+  const until = expected - observation.elapsedSeconds;
+  if (until > 0) return Math.ceil(until) + AFTER_ESTIMATE_SECONDS;
+  return Math.max(OVERDUE_WAIT_SECONDS, Math.floor(observation.elapsedSeconds * OVERDUE_WAIT_SHARE));
+}
+
+/**
  * Seconds to wait before the next check: at least 1, never more than pollIntervalSeconds nor
- * than the time left before the timeout; short (≤ 5 s) once the new tasks are registered and
- * only their health checks are missing, longer while tasks are still starting.
+ * than the time left before the timeout. Once the new tasks run, until just after the moment
+ * their targets should turn healthy (expectedHealthySeconds), then short waits; without an
+ * estimate, ≤ 10 s while they register and ≤ 5 s while only their health checks are missing.
  */
 export function nextWaitSeconds(observation: StabilityObservation, settings: Settings): number {
   const left = Math.ceil(settings.stabilizationTimeoutSeconds - observation.elapsedSeconds);
   let wait = Math.min(settings.pollIntervalSeconds, left);
   const phase = phaseOf(observation);
-  if (phase === 'near-recovery') wait = Math.min(wait, NEAR_RECOVERY_WAIT_SECONDS);
-  if (phase === 'registering') wait = Math.min(wait, REGISTERING_WAIT_SECONDS);
+  if (phase === 'registering' || phase === 'near-recovery') wait = Math.min(wait, waitForTargets(observation, phase));
   return Math.max(1, Math.floor(wait));
 }
 
@@ -196,10 +243,12 @@ export function evaluateStability(
     );
   }
   const wait = nextWaitSeconds(observation, settings);
+  const expected = running >= desired ? expectedHealthySeconds(observation) : undefined;
+  const estimate = expected === undefined ? '' : `; targets expected healthy at ${Math.ceil(expected)} s`;
   return result(
     'IN_PROGRESS',
     REASONS.DEPLOYMENT_IN_PROGRESS,
-    `${name} in progress after ${observation.elapsedSeconds} s: ${progress(observation)}; next check in ${wait} s`,
+    `${name} in progress after ${observation.elapsedSeconds} s: ${progress(observation)}${estimate}; next check in ${wait} s`,
     wait,
   );
 }
