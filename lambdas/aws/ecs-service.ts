@@ -53,6 +53,8 @@ export interface DeploymentTask {
   readonly taskArn: string;
   readonly lastStatus: string;
   readonly privateIp?: string;
+  /** When the task's containers started (RUNNING); absent before. */
+  readonly startedAt?: Date;
 }
 
 const DESCRIBE_TASKS_BATCH = 100;
@@ -88,6 +90,7 @@ export async function listDeploymentTasks(
         taskArn: task.taskArn ?? '',
         lastStatus: task.lastStatus ?? 'UNKNOWN',
         ...(privateIp === undefined ? {} : { privateIp }),
+        ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt }),
       });
     }
   }

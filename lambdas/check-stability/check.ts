@@ -1,16 +1,18 @@
 /** CheckStability: observe the followed deployment once and let the core decide. */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { describeService, targetGroupArnsFor } from '../aws/ecs-service';
-import { observeDeploymentTargets } from '../aws/target-health';
-import type { TargetGroupObservation } from '../core/health';
+import { type DeploymentTask, describeService, targetGroupArnsFor } from '../aws/ecs-service';
+import { describeHealthCheckTimings, observeDeploymentTargets } from '../aws/target-health';
+import { allTargetGroupsHealthy, type TargetGroupObservation } from '../core/health';
 import {
   evaluateStability,
   findDeployment,
+  type HealthTiming,
   type StabilityObservation,
   shouldLookUpTargets,
 } from '../core/stability';
 import { ValidationError } from '../shared/errors';
+import { logger } from '../shared/logger';
 import type { DeploymentRef, RollbackRequest, Settings, StabilityResult } from '../shared/types';
 
 /** The parts of the state CheckStability reads. */
@@ -57,6 +59,28 @@ export function narrowCheckStabilityInput(event: unknown): CheckStabilityInput {
   };
 }
 
+/**
+ * When the deployment's tasks started and how its target groups check health, for the wait until
+ * they turn healthy. Only an optimisation of the wait: without it the core keeps its fixed bounds.
+ */
+async function observeHealthTiming(
+  tasks: readonly DeploymentTask[],
+  targetGroupArns: readonly string[],
+  deploymentStartedAt: number,
+  elbv2: ElasticLoadBalancingV2Client,
+): Promise<HealthTiming | undefined> {
+  try {
+    const healthChecks = await describeHealthCheckTimings(targetGroupArns, elbv2);
+    const taskStartedAtSeconds = tasks.map((t) =>
+      t.startedAt === undefined ? undefined : (t.startedAt.getTime() - deploymentStartedAt) / 1000,
+    );
+    return { taskStartedAtSeconds, healthChecks };
+  } catch (error) {
+    logger.warn('target group health check settings unavailable; polling with the fixed bounds', { error });
+    return undefined;
+  }
+}
+
 /** One stability check of the followed deployment (ours, or ECS's own rollback). */
 export async function checkStability(input: CheckStabilityInput, deps: CheckStabilityDeps): Promise<StabilityResult> {
   const { request, deployment: followed, settings } = input;
@@ -75,13 +99,18 @@ export async function checkStability(input: CheckStabilityInput, deps: CheckStab
   const targetGroupArns = targetGroupArnsFor(request.serviceConfig?.targetGroupArn, service);
 
   let targets: readonly TargetGroupObservation[] | undefined;
+  let healthTiming: HealthTiming | undefined;
   const serviceStatus = service.status ?? 'ACTIVE';
   if (serviceStatus === 'ACTIVE' && shouldLookUpTargets(deployment, targetGroupArns.length)) {
+    const elbv2 = deps.elbv2();
     const observed = await observeDeploymentTargets(request.cluster, followed.deploymentId, targetGroupArns, {
       ecs: deps.ecs(),
-      elbv2: deps.elbv2(),
+      elbv2,
     });
     targets = observed.groups;
+    if (!allTargetGroupsHealthy(observed.groups, deployment?.desiredCount ?? 0)) {
+      healthTiming = await observeHealthTiming(observed.tasks, targetGroupArns, Date.parse(followed.startedAt), elbv2);
+    }
   }
 
   const observation: StabilityObservation = {
@@ -91,6 +120,7 @@ export async function checkStability(input: CheckStabilityInput, deps: CheckStab
     otherDeployments: deployments.filter((d) => d.id !== followed.deploymentId).length,
     targetGroupCount: targetGroupArns.length,
     ...(targets === undefined ? {} : { targets }),
+    ...(healthTiming === undefined ? {} : { healthTiming }),
     elapsedSeconds,
   };
   return evaluateStability(observation, settings, context);

@@ -6,7 +6,11 @@ import {
   ListTasksCommand,
   type Service,
 } from '@aws-sdk/client-ecs';
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../lambdas/check-stability/handler';
@@ -95,7 +99,8 @@ function serviceWith(deployments: Deployment[], overrides: Partial<Service> = {}
   };
 }
 
-function givenTasks(ips: string[]): void {
+/** The rollback's tasks; `startedAt`: seconds after the deployment started that each task's containers started. */
+function givenTasks(ips: string[], startedAt: number[] = []): void {
   const arns = ips.map((_, i) => `arn:aws:ecs:us-east-1:${ACCOUNT}:task/${CLUSTER}/task${i}`);
   ecsMock.on(ListTasksCommand).resolves({ taskArns: arns });
   ecsMock.on(DescribeTasksCommand).resolves({
@@ -104,6 +109,7 @@ function givenTasks(ips: string[]): void {
       lastStatus: 'RUNNING',
       desiredStatus: 'RUNNING',
       startedBy: ROLLBACK_ID,
+      ...(startedAt[i] === undefined ? {} : { startedAt: new Date(Date.parse(STARTED_AT) + (startedAt[i] ?? 0) * 1000) }),
       attachments: [
         {
           type: 'ElasticNetworkInterface',
@@ -132,6 +138,13 @@ function givenTargets(healthyNew: number, targetGroupArn = TARGET_GROUP): void {
         TargetHealth: { State: 'draining' as const, Reason: 'Target.DeregistrationInProgress' as const },
       })),
     ],
+  });
+}
+
+/** riderapp-tg checks every 30 s and needs 2 successes (DescribeTargetGroups). */
+function givenHealthCheckSettings(targetGroupArn = TARGET_GROUP): void {
+  elbMock.on(DescribeTargetGroupsCommand).resolves({
+    TargetGroups: [{ TargetGroupArn: targetGroupArn, TargetGroupName: 'riderapp-tg', HealthCheckIntervalSeconds: 30, HealthyThresholdCount: 2 }],
   });
 }
 
@@ -178,6 +191,75 @@ describe('CheckStability', () => {
     expect(ecsMock).toHaveReceivedCommandWith(ListTasksCommand, { cluster: CLUSTER, startedBy: ROLLBACK_ID });
     expect(ecsMock).toHaveReceivedCommandWith(DescribeTasksCommand, { cluster: CLUSTER });
     expect(elbMock).toHaveReceivedCommandWith(DescribeTargetHealthCommand, { TargetGroupArn: TARGET_GROUP });
+    expect(elbMock).not.toHaveReceivedCommand(DescribeTargetGroupsCommand);
+  });
+
+  it("waits until 1 s after riderapp:14's targets should turn healthy: the last task start + 30 s × 2", async () => {
+    // Prepare
+    at(100);
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS, [48, 50, 49]);
+    givenTargets(0);
+    givenHealthCheckSettings();
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', healthyTargets: 0, waitSeconds: 11 });
+    expect(result.message).toContain('targets expected healthy at 110 s; next check in 11 s');
+    expect(elbMock).toHaveReceivedCommandTimes(DescribeTargetGroupsCommand, 1);
+    expect(elbMock).toHaveReceivedCommandWith(DescribeTargetGroupsCommand, { TargetGroupArns: [TARGET_GROUP] });
+  });
+
+  it('waits no longer than the poll interval while the estimate is far away', async () => {
+    // Prepare
+    at(52);
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS, [48, 50, 49]);
+    givenTargets(0);
+    givenHealthCheckSettings();
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', waitSeconds: 15 });
+  });
+
+  it('checks again within a few seconds once the estimate has passed and riderapp:14 is still not healthy', async () => {
+    // Prepare
+    at(115);
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS, [48, 50, 49]);
+    givenTargets(2);
+    givenHealthCheckSettings();
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', healthyTargets: 2, waitSeconds: 4 });
+  });
+
+  it.each([
+    ['DescribeTargetGroups is denied', () => elbMock.on(DescribeTargetGroupsCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }))],
+    ['DescribeTargetGroups is throttled', () => elbMock.on(DescribeTargetGroupsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))],
+    ['the target group has no health check settings', () => elbMock.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [{ TargetGroupArn: TARGET_GROUP }] })],
+  ])('keeps the fixed 5 s bound when %s', async (_scenario, given) => {
+    // Prepare
+    at(100);
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS, [48, 50, 49]);
+    givenTargets(0);
+    given();
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', waitSeconds: 5 });
+    expect(result.message).not.toContain('expected healthy');
   });
 
   it("uses the service's own target group when none is configured", async () => {
@@ -222,6 +304,7 @@ describe('CheckStability', () => {
     expect(result).toMatchObject({ status: 'IN_PROGRESS', runningCount: 1, desiredCount: 3, checks: 2, waitSeconds: 15 });
     expect(ecsMock).not.toHaveReceivedCommand(ListTasksCommand);
     expect(elbMock).not.toHaveReceivedCommand(DescribeTargetHealthCommand);
+    expect(elbMock).not.toHaveReceivedCommand(DescribeTargetGroupsCommand);
   });
 
   it('never waits past the stabilisation timeout', async () => {

@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readProbeSettings } from '../../lambdas/core/health';
@@ -210,6 +214,7 @@ describe('ProbeHealth', () => {
     expect(result.healthy).toBe(false);
     expect(result.checks[0]?.detail).toBe('1/3 targets healthy (unhealthy: Target.ResponseCodeMismatch) after 5 attempts');
     expect(elbMock).toHaveReceivedCommandTimes(DescribeTargetHealthCommand, 5);
+    expect(elbMock).not.toHaveReceivedCommand(DescribeTargetGroupsCommand);
   });
 
   it('fails when the targets are healthy but the health URL answers 500: both must pass', async () => {
