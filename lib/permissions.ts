@@ -68,6 +68,8 @@ const REASON_TASKS =
   'Task ids are created by ECS; the ARNs are scoped to the configured clusters (task/<cluster>/*).';
 const REASON_TARGET_HEALTH =
   'elasticloadbalancing:DescribeTargetHealth (like every ELBv2 Describe action) has no resource-level permissions, so Resource must be "*".';
+const REASON_TARGET_GROUPS =
+  'elasticloadbalancing:DescribeTargetGroups has no resource-level permissions, so Resource must be "*"; CheckStability reads the health check interval and healthy threshold to wait until the new targets should turn healthy.';
 const REASON_PUT_METRIC_DATA =
   'cloudwatch:PutMetricData has no resource-level permissions; limited to the project namespace by the condition cloudwatch:namespace.';
 const REASON_RDS_ADVICE =
@@ -137,7 +139,13 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
       { statement: allow(['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns) },
       table(TABLE_READ_WRITE),
     ],
-    CheckStability: watchTasks(),
+    CheckStability: [
+      ...watchTasks(),
+      {
+        statement: allow(['elasticloadbalancing:DescribeTargetGroups'], ['*']),
+        wildcardReason: REASON_TARGET_GROUPS,
+      },
+    ],
     ProbeHealth: watchTasks(),
     Notify: [
       {

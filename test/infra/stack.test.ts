@@ -391,12 +391,15 @@ describe('least privilege', () => {
     });
   });
 
-  it.each<TaskFunctionId>(['CheckStability', 'ProbeHealth'])('lets %s watch the service tasks and target health', (taskId) => {
+  it.each<[TaskFunctionId, string, Record<string, unknown>]>([
+    ['CheckStability', ", and read the target groups' health check settings", { 'elasticloadbalancing:DescribeTargetGroups': { resources: ['*'] } }],
+    ['ProbeHealth', '', {}],
+  ])('lets %s watch the service tasks and target health%s', (taskId, _also, extra) => {
     // Act
     const permissions = permissionsOf(taskId);
 
     // Assess
-    expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS });
+    expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS, ...extra });
   });
 
   it('lets Notify publish to the topic (with its key), put metrics in its own namespace and read RDS snapshots', () => {
