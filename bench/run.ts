@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { Bundles } from '../local/harness/bundles';
 import { PROJECT_ROOT } from '../local/harness/bundles';
 import type { TaskFunctionId } from '../statemachine/definition';
-import { type ColdStartRow, measureColdStart } from './cold-start';
+import { type ColdStartRow, measureColdStart, NAIVE_DIR } from './cold-start';
 import { injectedThrottles, measureConcurrentRollbacks } from './concurrent';
 import { type RunContext, runContext } from './machine';
 import { measureRecovery, type RecoveryFigures, realEpochMs } from './recovery';
@@ -89,6 +89,7 @@ async function main(): Promise<number> {
     return broken.length === 0 ? 0 : 1;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
+    rmSync(join(NAIVE_DIR, '..'), { recursive: true, force: true });
   }
 }
 
