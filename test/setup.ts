@@ -1,16 +1,2 @@
-// aws-local-stepfunctions asks for Node >= 22; on Node 20 it needs Promise.withResolvers.
 import 'aws-sdk-client-mock-vitest/extend';
-
-type Resolvers<T> = { promise: Promise<T>; resolve: (value: T) => void; reject: (reason?: unknown) => void };
-const promiseCtor = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
-if (typeof promiseCtor.withResolvers !== 'function') {
-  promiseCtor.withResolvers = <T>(): Resolvers<T> => {
-    let resolve!: (value: T) => void;
-    let reject!: (reason?: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
+import '../local/harness/polyfill';
