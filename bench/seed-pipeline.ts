@@ -21,6 +21,7 @@ export function secondNewestImageTag(images: readonly ImageDetail[]): string | u
   return sorted.at(-2)?.imageTags?.[0];
 }
 
+// Modelled on the seed's jq del() list, kept apart from lambdas/core's on purpose: the baseline models the seed.
 const READ_ONLY_TASK_DEFINITION_FIELDS = [
   'taskDefinitionArn',
   'revision',
