@@ -196,6 +196,22 @@ export function regionAndAccountOf(arn: string): { region: string; account: stri
 
 const iso = (time: string): string => new Date(Date.parse(time)).toISOString();
 
+/** A start by an EventBridge event: the event's region and account, never a dry run, an application rollback. */
+function fromEventBridge(
+  trigger: Trigger,
+  event: { readonly region: string; readonly account: string },
+  serviceConfig: ServiceConfig,
+): ParsedTrigger {
+  return {
+    trigger,
+    region: event.region,
+    account: event.account,
+    serviceConfig,
+    dryRun: false,
+    rollbackType: 'application',
+  };
+}
+
 function parseEcsDeploymentFailed(input: unknown, ctx: TriggerContext): ParsedTrigger {
   const event = parseOrThrow(EcsDeploymentFailedEvent, input);
   const arnIndex = event.resources.findIndex((r) => parseServiceArn(r) !== undefined);
@@ -218,14 +234,7 @@ function parseEcsDeploymentFailed(input: unknown, ctx: TriggerContext): ParsedTr
     ...(deploymentId !== undefined ? { deploymentId } : {}),
     ...(reason !== undefined ? { reason } : {}),
   };
-  return {
-    trigger,
-    region: event.region,
-    account: event.account,
-    serviceConfig,
-    dryRun: false,
-    rollbackType: 'application',
-  };
+  return fromEventBridge(trigger, event, serviceConfig);
 }
 
 function parseAlarm(input: unknown, ctx: TriggerContext): ParsedTrigger {
@@ -252,14 +261,7 @@ function parseAlarm(input: unknown, ctx: TriggerContext): ParsedTrigger {
     alarmName,
     ...(state.reason !== undefined ? { reason: state.reason } : {}),
   };
-  return {
-    trigger,
-    region: event.region,
-    account: event.account,
-    serviceConfig,
-    dryRun: false,
-    rollbackType: 'application',
-  };
+  return fromEventBridge(trigger, event, serviceConfig);
 }
 
 /** One sentence naming an explicit target. */
