@@ -12,6 +12,19 @@ export interface LocalStateTable {
   close(): Promise<void>;
 }
 
+/** Creates an empty state table as the CDK app defines it (partition key `id`, string); returns its name. */
+export async function createStateTableOn(client: DynamoDBClient, tableName: string): Promise<string> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return tableName;
+}
+
 /** Starts dynalite and creates the state table as the CDK app defines it (partition key `id`, string). */
 export async function startStateTable(tableName: string): Promise<LocalStateTable> {
   const server = dynalite({ createTableMs: 0 }) as unknown as Server;
@@ -33,14 +46,7 @@ export async function startStateTable(tableName: string): Promise<LocalStateTabl
     await closed;
   };
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createStateTableOn(client, tableName);
   } catch (error) {
     await close();
     throw error;
