@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTriggerClaims } from '../../lambdas/aws/idempotency';
-import { describeServiceFacts } from '../../lambdas/aws/service-facts';
-import { createStateTable, type StateTable } from '../../lambdas/aws/state-table';
+import type { StateTable } from '../../lambdas/aws/state-table';
 import { REASONS } from '../../lambdas/core/reasons';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
-import type { PrepareConfig } from '../../lambdas/prepare/config';
 import type { RollbackState, ServiceConfig } from '../../lambdas/shared/types';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
+import { prepareDepsFor } from '../helpers/prepare-deps';
 
 const CLUSTER = 'riderapp-cluster';
 const SERVICE = 'riderapp-service';
@@ -24,7 +21,6 @@ const SERVICE_CONFIG: ServiceConfig = {
   ecrRepository: 'riderapp',
   alarmNames: ['riderapp-unhealthy-hosts'],
 };
-const context = { getRemainingTimeInMillis: () => 50_000 } as unknown as Context;
 
 const event = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/events/${name}.json`, import.meta.url), 'utf8'));
@@ -80,24 +76,19 @@ beforeEach(async () => {
   });
   tables += 1;
   const tableName = await dynamo.createTable(`prepare-test-${tables}`);
-  stateTable = createStateTable({ tableName, client: dynamo.client, now: () => NOW });
-  const claims = createTriggerClaims({ tableName, client: dynamo.client });
-  const config: PrepareConfig = {
-    services: [SERVICE_CONFIG],
-    projectName: 'riderapp',
-    stateTableName: tableName,
-    alarmRollbackWindowMinutes: 60,
-    cooldownMinutes: 30,
-    lockTtlSeconds: 7200,
-  };
-  deps = {
-    config,
-    stateTable,
-    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
-    describeService: (cluster, service) => describeServiceFacts(cluster, service, new ECSClient({ region: 'us-east-1' })),
-    defaultRegion: 'us-east-1',
-    now: () => NOW,
-  };
+  deps = prepareDepsFor(
+    {
+      services: [SERVICE_CONFIG],
+      projectName: 'riderapp',
+      stateTableName: tableName,
+      alarmRollbackWindowMinutes: 60,
+      cooldownMinutes: 30,
+      lockTtlSeconds: 7200,
+    },
+    dynamo.client,
+    NOW,
+  );
+  stateTable = deps.stateTable;
 });
 
 describe('Prepare on DynamoDB (dynalite) with ECS mocked', () => {

@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { type Deployment, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTriggerClaims } from '../../lambdas/aws/idempotency';
-import { describeServiceFacts } from '../../lambdas/aws/service-facts';
 import { createStateTable, recordRollbackDeployment } from '../../lambdas/aws/state-table';
 import { REASONS } from '../../lambdas/core/reasons';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
 import type { RollbackState, ServiceConfig } from '../../lambdas/shared/types';
 import { deps as updateServiceDeps, handler as updateService } from '../../lambdas/update-service/handler';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
+import { prepareDepsFor } from '../helpers/prepare-deps';
 
 const CLUSTER = 'riderapp-cluster';
 const SERVICE = 'riderapp-service';
@@ -18,7 +16,6 @@ const ROLLBACK_EXECUTION = 'arn:aws:states:us-east-1:111122223333:execution:ride
 const NEXT_EXECUTION = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-rollback:after-failure';
 const TD = (revision: number) => `arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp:${revision}`;
 const SERVICE_CONFIG: ServiceConfig = { cluster: CLUSTER, service: SERVICE, ecrRepository: 'riderapp', alarmNames: [] };
-const context = { getRemainingTimeInMillis: () => 50_000 } as unknown as Context;
 
 const failedEvent = JSON.parse(
   readFileSync(new URL('../fixtures/events/ecs-deployment-failed.json', import.meta.url), 'utf8'),
@@ -95,9 +92,8 @@ afterEach(() => {
 });
 
 function prepareDeps(): PrepareDeps {
-  const claims = createTriggerClaims({ tableName, client: dynamo.client });
-  return {
-    config: {
+  return prepareDepsFor(
+    {
       services: [SERVICE_CONFIG],
       projectName: 'riderapp',
       stateTableName: tableName,
@@ -105,11 +101,8 @@ function prepareDeps(): PrepareDeps {
       cooldownMinutes: 30,
       lockTtlSeconds: 7200,
     },
-    stateTable: createStateTable({ tableName, client: dynamo.client }),
-    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
-    describeService: (cluster, service) => describeServiceFacts(cluster, service, new ECSClient({ region: 'us-east-1' })),
-    defaultRegion: 'us-east-1',
-  };
+    dynamo.client,
+  );
 }
 
 describe('Loop guard: UpdateService records its deployment, Prepare reads it (dynalite)', () => {

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Deployment, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createTriggerClaims } from '../../lambdas/aws/idempotency';
-import { describeServiceFacts } from '../../lambdas/aws/service-facts';
-import { createStateTable } from '../../lambdas/aws/state-table';
 import { REASONS } from '../../lambdas/core/reasons';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
 import { ValidationError } from '../../lambdas/shared/errors';
 import type { RollbackState, RollbackType, ServiceConfig } from '../../lambdas/shared/types';
+import { prepareDepsFor } from '../helpers/prepare-deps';
 
 const CLUSTER = 'riderapp-cluster';
 const SERVICE = 'riderapp-service';
@@ -19,7 +16,6 @@ const EXECUTION = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-roll
 const NOW = new Date('2025-03-04T10:21:00Z');
 const TD = (revision: number) => `arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp:${revision}`;
 const RIDERAPP: ServiceConfig = { cluster: CLUSTER, service: SERVICE, ecrRepository: 'riderapp', alarmNames: [] };
-const context = { getRemainingTimeInMillis: () => 50_000 } as unknown as Context;
 
 const manualStart = JSON.parse(
   readFileSync(new URL('../fixtures/events/manual-start.json', import.meta.url), 'utf8'),
@@ -58,10 +54,8 @@ beforeEach(() => {
     services: [{ serviceName: SERVICE, status: 'ACTIVE', deployments: [riderapp15] }],
     failures: [],
   });
-  const client = new DynamoDBClient({ region: 'us-east-1' });
-  const claims = createTriggerClaims({ tableName: TABLE, client });
-  deps = {
-    config: {
+  deps = prepareDepsFor(
+    {
       services: [RIDERAPP],
       projectName: 'riderapp',
       stateTableName: TABLE,
@@ -69,12 +63,9 @@ beforeEach(() => {
       cooldownMinutes: 30,
       lockTtlSeconds: 7200,
     },
-    stateTable: createStateTable({ tableName: TABLE, client, now: () => NOW }),
-    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
-    describeService: (cluster, service) => describeServiceFacts(cluster, service, new ECSClient({ region: 'us-east-1' })),
-    defaultRegion: 'us-east-1',
-    now: () => NOW,
-  };
+    new DynamoDBClient({ region: 'us-east-1' }),
+    NOW,
+  );
 });
 
 describe('Prepare by the seed’s rollback types', () => {

@@ -12,14 +12,12 @@ import { type Deployment, DescribeServicesCommand, ECSClient } from '@aws-sdk/cl
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTriggerClaims } from '../../lambdas/aws/idempotency';
-import { describeServiceFacts } from '../../lambdas/aws/service-facts';
-import { createStateTable } from '../../lambdas/aws/state-table';
 import { REASONS } from '../../lambdas/core/reasons';
 import { handler } from '../../lambdas/prepare/handler';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
 import { ServiceNotFoundError, TransientAwsError, ValidationError } from '../../lambdas/shared/errors';
 import type { RollbackState, ServiceConfig } from '../../lambdas/shared/types';
+import { prepareDepsFor } from '../helpers/prepare-deps';
 
 const CLUSTER = 'riderapp-cluster';
 const SERVICE = 'riderapp-service';
@@ -109,10 +107,8 @@ beforeEach(() => {
   dynamoMock.on(GetItemCommand).resolves({});
   dynamoMock.on(DeleteItemCommand).resolves({});
   describes([failedRiderapp15, stableRiderapp14]);
-  const client = new DynamoDBClient({ region: 'us-east-1' });
-  const claims = createTriggerClaims({ tableName: TABLE, client });
-  deps = {
-    config: {
+  deps = prepareDepsFor(
+    {
       services: [RIDERAPP],
       projectName: 'riderapp',
       stateTableName: TABLE,
@@ -120,12 +116,9 @@ beforeEach(() => {
       cooldownMinutes: 30,
       lockTtlSeconds: 7200,
     },
-    stateTable: createStateTable({ tableName: TABLE, client, now: () => NOW }),
-    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
-    describeService: (cluster, service) => describeServiceFacts(cluster, service, new ECSClient({ region: 'us-east-1' })),
-    defaultRegion: 'us-east-1',
-    now: () => NOW,
-  };
+    new DynamoDBClient({ region: 'us-east-1' }),
+    NOW,
+  );
 });
 
 describe('Prepare decides what to do with a trigger', () => {
