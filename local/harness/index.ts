@@ -17,6 +17,7 @@ export {
   type StateType,
 } from './run';
 export {
+  deployAndFail,
   describeService,
   type ExpectedEnding,
   isAlarm,

@@ -192,7 +192,8 @@ export async function runScenario(world: World, scenario: Scenario, options: Run
   };
 }
 
-function deployAndFail(world: World, taskDefinition: string): StandInEvent {
+/** Deploys `taskDefinition` to riderapp-service and advances modelled time until ECS reports SERVICE_DEPLOYMENT_FAILED; returns that event. */
+export function deployAndFail(world: World, taskDefinition: string): StandInEvent {
   world.model.deploy(CLUSTER, SERVICE, taskDefinition);
   return world.advanceUntilEvent(isDeploymentFailed);
 }

@@ -1,42 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Bundles,
-  buildBundles,
-  createWorld,
-  isDeploymentFailed,
-  notificationKindOf,
-  removeBundles,
-  runRollback,
-  type World,
-} from '../../local/harness/index';
+import { describe, expect, it } from 'vitest';
+import { notificationKindOf, runRollback } from '../../local/harness/index';
+import { acceptedDeployments, useBundledWorlds } from '../helpers/bundled-worlds';
 
-let bundles: Bundles;
-let world: World | undefined;
-
-beforeAll(async () => {
-  bundles = await buildBundles();
-});
-
-afterAll(() => removeBundles());
-
-afterEach(async () => {
-  await world?.dispose();
-  world = undefined;
-});
-
-/** A world where riderapp:15 was deployed and failed; returns the SERVICE_DEPLOYMENT_FAILED event. */
-async function failedDeployment(): Promise<{ world: World; event: unknown }> {
-  world = await createWorld({ bundles });
-  world.model.deploy('riderapp-cluster', 'riderapp-service', 'riderapp:15');
-  return { world, event: world.advanceUntilEvent(isDeploymentFailed) };
-}
-
-const acceptedDeployments = (w: World) => w.standIn.calls.succeeded('UpdateService', 'ECS').map((c) => c.params['taskDefinition']);
+const worlds = useBundledWorlds();
 
 describe('the same SERVICE_DEPLOYMENT_FAILED event delivered twice (EventBridge delivers at least once)', () => {
   it('rolls back once when the copies arrive one after the other; the second ends skipped as a duplicate', async () => {
     // Prepare
-    const { world, event } = await failedDeployment();
+    const { world, event } = await worlds.failedDeployment();
 
     // Act
     const first = await runRollback(world, event, { executionName: 'first-delivery' });
@@ -52,7 +23,7 @@ describe('the same SERVICE_DEPLOYMENT_FAILED event delivered twice (EventBridge 
 
   it('rolls back once when the copies arrive at the same time; the other ends skipped (duplicate or in progress)', async () => {
     // Prepare
-    const { world, event } = await failedDeployment();
+    const { world, event } = await worlds.failedDeployment();
 
     // Act
     const runs = await Promise.all([

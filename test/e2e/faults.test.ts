@@ -1,48 +1,21 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Bundles,
-  buildBundles,
-  createWorld,
-  isDeploymentFailed,
-  notificationKindOf,
-  removeBundles,
-  runRollback,
-  type World,
-} from '../../local/harness/index';
+import { describe, expect, it } from 'vitest';
+import { notificationKindOf, runRollback } from '../../local/harness/index';
 import { ECR_OPERATIONS } from '../../local/stand-in/ecr';
 import { ECS_OPERATIONS } from '../../local/stand-in/ecs';
 import { ELBV2_OPERATIONS } from '../../local/stand-in/elbv2';
 import { SNS_OPERATIONS } from '../../local/stand-in/sns';
+import { useBundledWorlds } from '../helpers/bundled-worlds';
 
 const CLUSTER = 'riderapp-cluster';
 const SERVICE = 'riderapp-service';
 const TD = (revision: number) => `arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp:${revision}`;
 
-let bundles: Bundles;
-let world: World | undefined;
-
-beforeAll(async () => {
-  bundles = await buildBundles();
-});
-
-afterAll(() => removeBundles());
-
-afterEach(async () => {
-  await world?.dispose();
-  world = undefined;
-});
-
-/** A world where riderapp:15 was deployed and failed; returns the SERVICE_DEPLOYMENT_FAILED event. */
-async function failedDeployment(): Promise<{ world: World; event: Record<string, unknown> }> {
-  world = await createWorld({ bundles });
-  world.model.deploy(CLUSTER, SERVICE, 'riderapp:15');
-  return { world, event: world.advanceUntilEvent(isDeploymentFailed) as unknown as Record<string, unknown> };
-}
+const worlds = useBundledWorlds();
 
 describe('faults on the AWS APIs during a rollback', () => {
   it('still rolls back riderapp:15 to riderapp:14 when the first call of every operation is throttled', async () => {
     // Prepare
-    const { world, event } = await failedDeployment();
+    const { world, event } = await worlds.failedDeployment();
     const operations = [
       ...ECS_OPERATIONS.map((operation) => ['ECS', operation] as const),
       ...ECR_OPERATIONS.map((operation) => ['ECR', operation] as const),
@@ -64,7 +37,7 @@ describe('faults on the AWS APIs during a rollback', () => {
 
   it('sends a failure notification and leaves riderapp:15 in place when ECS UpdateService answers 500 forever', async () => {
     // Prepare
-    const { world, event } = await failedDeployment();
+    const { world, event } = await worlds.failedDeployment();
     world.standIn.faults.serverError('ECS', 'UpdateService');
 
     // Act
@@ -83,7 +56,7 @@ describe('faults on the AWS APIs during a rollback', () => {
 
   it('sends a failure notification naming the field and changes nothing when the event is malformed', async () => {
     // Prepare
-    const { world, event } = await failedDeployment();
+    const { world, event } = await worlds.failedDeployment();
     const malformed = { ...event, resources: ['riderapp-service'] };
 
     // Act

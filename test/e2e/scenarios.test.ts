@@ -1,32 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Bundles,
-  buildBundles,
-  createWorld,
-  notificationKindOf,
-  removeBundles,
-  RIDERAPP,
-  runScenario,
-  SCENARIOS,
-  type ScenarioName,
-  type World,
-} from '../../local/harness/index';
+import { describe, expect, it } from 'vitest';
+import { notificationKindOf, RIDERAPP, runScenario, SCENARIOS, type ScenarioName } from '../../local/harness/index';
+import { acceptedDeployments, useBundledWorlds } from '../helpers/bundled-worlds';
 
-let bundles: Bundles;
-let world: World | undefined;
-
-beforeAll(async () => {
-  bundles = await buildBundles();
-});
-
-afterAll(() => removeBundles());
-
-afterEach(async () => {
-  await world?.dispose();
-  world = undefined;
-});
-
-const updateServiceCalls = (w: World) => w.standIn.calls.succeeded('UpdateService', 'ECS').map((c) => c.params['taskDefinition']);
+const worlds = useBundledWorlds();
 
 describe('the demo scenarios, with the bundled functions on the stand-in', () => {
   it.each<[ScenarioName, string, string[], string]>([
@@ -39,7 +15,7 @@ describe('the demo scenarios, with the bundled functions on the stand-in', () =>
   ])('%s ends on %s after deployments %j with a %s notification', async (name, taskDefinition, deployments, notification) => {
     // Prepare
     const scenario = SCENARIOS[name];
-    world = await createWorld({ ...scenario.world, bundles });
+    const world = await worlds.start(scenario.world);
 
     // Act
     const outcome = await runScenario(world, scenario);
@@ -47,7 +23,7 @@ describe('the demo scenarios, with the bundled functions on the stand-in', () =>
     // Assess
     expect(scenario.verify(world, outcome)).toEqual([]);
     expect(outcome.finalTaskDefinition).toBe(taskDefinition);
-    expect(updateServiceCalls(world).map((td) => String(td).replace(/^.*task-definition\//, ''))).toEqual(deployments);
+    expect(acceptedDeployments(world).map((td) => String(td).replace(/^.*task-definition\//, ''))).toEqual(deployments);
     expect(world.standIn.published.map(notificationKindOf)).toEqual([notification]);
     expect(world.standIn.published[0]?.topicArn).toBe(RIDERAPP.topicArn);
     expect(outcome.run.timeline.map((phase) => phase.state)).toEqual(outcome.run.result.statesEntered);
@@ -55,7 +31,7 @@ describe('the demo scenarios, with the bundled functions on the stand-in', () =>
 
   it('puts each AWS call in the timeline under the state that made it', async () => {
     // Prepare
-    world = await createWorld({ ...SCENARIOS['deployment-failed'].world, bundles });
+    const world = await worlds.start(SCENARIOS['deployment-failed'].world);
 
     // Act
     const outcome = await runScenario(world, SCENARIOS['deployment-failed']);
@@ -71,7 +47,7 @@ describe('the demo scenarios, with the bundled functions on the stand-in', () =>
   it('reports the unmet expectations when deployment-failed cannot deploy riderapp:14', async () => {
     // Prepare
     const scenario = SCENARIOS['deployment-failed'];
-    world = await createWorld({ ...scenario.world, bundles });
+    const world = await worlds.start(scenario.world);
     world.standIn.faults.serverError('ECS', 'UpdateService');
 
     // Act
