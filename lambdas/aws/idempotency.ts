@@ -36,6 +36,8 @@ export interface TriggerClaimsOptions {
 export interface TriggerClaims {
   /** Claims triggerId for executionId: {claimedBy} is the first claimer, or {concurrent} while another claim is being written. */
   claimTrigger(triggerId: string, executionId: string, context?: Context): Promise<TriggerClaim>;
+  /** Deletes the claim of triggerId (its holder failed before handling it), so a later start of the same trigger is not a duplicate. */
+  releaseClaim(triggerId: string, executionId: string): Promise<void>;
 }
 
 interface ClaimInput {
@@ -77,6 +79,11 @@ export function createTriggerClaims(options: TriggerClaimsOptions): TriggerClaim
         if (isAlreadyInProgress(error)) return { concurrent: true };
         throw error;
       }
+    },
+
+    async releaseClaim(triggerId, executionId) {
+      persistenceStore.configure({ config, keyPrefix: TRIGGER_CLAIM_KEY_PREFIX });
+      await awsCall('Idempotency.releaseClaim', () => persistenceStore.deleteRecord({ triggerId, executionId }));
     },
   };
 }

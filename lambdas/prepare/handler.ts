@@ -26,6 +26,7 @@ export const handler = async (event: RollbackState, context?: Context): Promise<
     config,
     stateTable,
     claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
+    releaseClaim: (triggerId, executionId) => claims.releaseClaim(triggerId, executionId),
     describeService: (cluster, service) => describeServiceFacts(cluster, service),
     defaultRegion,
   });

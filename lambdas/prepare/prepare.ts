@@ -19,6 +19,7 @@ import {
 import { type ParsedTrigger, parseTrigger } from '../core/trigger';
 import type { PrepareConfig } from './config';
 import { ValidationError } from '../shared/errors';
+import { logger } from '../shared/logger';
 import type { RollbackRequest, RollbackState } from '../shared/types';
 import type { StateTable } from '../aws/state-table';
 
@@ -27,6 +28,8 @@ export interface PrepareDeps {
   readonly config: PrepareConfig;
   readonly stateTable: StateTable;
   readonly claimTrigger: (triggerId: string, executionId: string) => Promise<TriggerClaim>;
+  /** Deletes this execution's claim when Prepare fails after taking it, so the trigger can be started again. */
+  readonly releaseClaim?: (triggerId: string, executionId: string) => Promise<void>;
   readonly describeService: (cluster: string, service: string) => Promise<ServiceFacts>;
   /** The function's region (env AWS_REGION). */
   readonly defaultRegion: string;
@@ -66,7 +69,7 @@ function toRequest(parsed: ParsedTrigger, verdict: GuardVerdict, lockHeld: boole
 export async function prepare(state: RollbackState, deps: PrepareDeps): Promise<RollbackRequest> {
   const now = deps.now ?? (() => new Date());
   const execution = executionOf(state);
-  const { config, stateTable } = deps;
+  const { config } = deps;
   const parsed = parseTrigger(state.input, {
     executionId: execution.id,
     executionStartTime: execution.startTime,
@@ -74,12 +77,41 @@ export async function prepare(state: RollbackState, deps: PrepareDeps): Promise<
     projectName: config.projectName,
     defaultRegion: deps.defaultRegion,
   });
-  const { trigger, dryRun } = parsed;
-  const { cluster, service } = parsed.serviceConfig;
+  const { trigger } = parsed;
   const stop = (verdict: GuardVerdict): RollbackRequest => toRequest(parsed, verdict, false, now());
 
   const duplicate = checkDuplicateTrigger(trigger, execution.id, await deps.claimTrigger(trigger.id, execution.id));
   if (duplicate.action !== 'rollback') return stop(duplicate);
+  try {
+    return await applyGuards(parsed, execution.id, deps, now);
+  } catch (error) {
+    await releaseClaimAfterFailure(deps, trigger.id, execution.id);
+    throw error;
+  }
+}
+
+async function releaseClaimAfterFailure(deps: PrepareDeps, triggerId: string, executionId: string): Promise<void> {
+  try {
+    await deps.releaseClaim?.(triggerId, executionId);
+  } catch (error) {
+    logger.warn('trigger claim not released; a new start of this trigger is skipped as a duplicate until it expires', {
+      trigger: triggerId,
+      error,
+    });
+  }
+}
+
+/** The guards after the duplicate check, in GUARD_ORDER; takes the lock last. */
+async function applyGuards(
+  parsed: ParsedTrigger,
+  executionId: string,
+  deps: PrepareDeps,
+  now: () => Date,
+): Promise<RollbackRequest> {
+  const { config, stateTable } = deps;
+  const { trigger, dryRun } = parsed;
+  const { cluster, service } = parsed.serviceConfig;
+  const stop = (verdict: GuardVerdict): RollbackRequest => toRequest(parsed, verdict, false, now());
 
   const advisory = checkRollbackType(parsed.rollbackType, cluster, service);
   if (advisory.action !== 'rollback') return stop(advisory);
@@ -102,7 +134,7 @@ export async function prepare(state: RollbackState, deps: PrepareDeps): Promise<
   const ecs = checkEcsRollback(trigger, facts, dryRun);
   if (ecs.action === 'skip' || dryRun) return stop(ecs);
 
-  const lock = await stateTable.acquireLock(cluster, service, execution.id, config.lockTtlSeconds);
+  const lock = await stateTable.acquireLock(cluster, service, executionId, config.lockTtlSeconds);
   const locked = checkLock(cluster, service, lock);
   if (locked.action !== 'rollback') return stop(locked);
   return toRequest(parsed, ecs, true, now());

@@ -81,6 +81,18 @@ describe('trigger claims on DynamoDB (Powertools idempotency)', () => {
     expect(verdicts.filter((v) => v.action === 'skip' && v.reason === REASONS.DUPLICATE_TRIGGER)).toHaveLength(1);
   });
 
+  it('hands the trigger to a new execution once the first one released its claim after failing', async () => {
+    // Prepare
+    await claims().claimTrigger(TRIGGER.id, EXECUTION_A, context);
+
+    // Act
+    await claims().releaseClaim(TRIGGER.id, EXECUTION_A);
+    const again = await claims().claimTrigger(TRIGGER.id, EXECUTION_B, context);
+
+    // Assess
+    expect(again).toEqual({ claimedBy: EXECUTION_B, concurrent: false });
+  });
+
   it('keeps claims of different triggers apart', async () => {
     // Prepare
     await claims().claimTrigger(TRIGGER.id, EXECUTION_A, context);

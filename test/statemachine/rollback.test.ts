@@ -408,6 +408,21 @@ describe('rollback state machine: retries, failures and bad input', () => {
     expect(second.output).toMatchObject({ request: { action: 'rollback', lockHeld: true } });
   });
 
+  it('rolls back when the same ECS failure event is started again after Prepare failed on an AWS error', async () => {
+    // Prepare
+    const world = new RiderappWorld().fail({ state: 'Prepare', command: DescribeServicesCommand, error: () => accessDenied() });
+    const first = await run(world, DEPLOYMENT_FAILED);
+
+    // Act
+    const second = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(first.status).toBe('FAILED');
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.output).toMatchObject({ request: { action: 'rollback', lockHeld: true } });
+    expectOneUpdateServiceTo(14);
+  });
+
   it.each<[string, unknown, string]>([
     ['an ECS event without resources', { ...DEPLOYMENT_FAILED, resources: undefined }, 'resources'],
     ['a manual start without CONFIRM', { cluster: RIDERAPP.cluster, service: RIDERAPP.service, target: { taskDefinition: 'riderapp:14' } }, 'confirm'],
