@@ -17,6 +17,7 @@ import { handler } from '../../lambdas/check-stability/handler';
 import { REASONS } from '../../lambdas/core/reasons';
 import { ValidationError } from '../../lambdas/shared/errors';
 import type { RollbackState } from '../../lambdas/shared/types';
+import { preparedRiderappRollback } from '../helpers/riderapp-state';
 
 const ecsMock = mockClient(ECSClient);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
@@ -37,27 +38,10 @@ const OLD_IPS = ['10.0.1.21', '10.0.2.22', '10.0.3.23'];
 
 function state(overrides: Partial<RollbackState> = {}, targetGroupArn: string | null = TARGET_GROUP): RollbackState {
   return {
-    input: {},
-    settings: { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 600 },
-    execution: { id: `arn:aws:states:us-east-1:${ACCOUNT}:execution:riderapp-rollback:exec-1`, startTime: '2024-05-01T12:00:00.000Z' },
-    request: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      region: 'us-east-1',
-      serviceConfig: {
-        cluster: CLUSTER,
-        service: SERVICE,
-        ecrRepository: 'riderapp',
-        alarmNames: [],
-        ...(targetGroupArn === null ? {} : { targetGroupArn }),
-      },
+    ...preparedRiderappRollback({
+      serviceConfig: targetGroupArn === null ? {} : { targetGroupArn },
       trigger: { kind: 'deployment-failed', id: BAD_ID, time: '2024-05-01T11:59:50Z', summary: `ECS deployment ${BAD_ID} failed` },
-      dryRun: false,
-      rollbackType: 'application',
-      action: 'rollback',
-      lockHeld: true,
-      preparedAt: '2024-05-01T12:00:01.000Z',
-    },
+    }),
     deployment: { deploymentId: ROLLBACK_ID, taskDefinitionArn: RIDERAPP_14, startedAt: STARTED_AT },
     ...overrides,
   };

@@ -13,6 +13,7 @@ import { deps, handler } from '../../lambdas/probe-health/handler';
 import { narrowProbeHealthInput, probeHealth } from '../../lambdas/probe-health/probe';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 import type { RollbackState } from '../../lambdas/shared/types';
+import { preparedRiderappRollback } from '../helpers/riderapp-state';
 
 const ecsMock = mockClient(ECSClient);
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
@@ -49,21 +50,7 @@ afterAll(async () => {
 
 function state(serviceConfig: { targetGroupArn?: string; healthCheckUrl?: string }): RollbackState {
   return {
-    input: {},
-    settings: { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 600 },
-    execution: { id: `arn:aws:states:us-east-1:${ACCOUNT}:execution:riderapp-rollback:exec-1`, startTime: '2024-05-01T12:00:00.000Z' },
-    request: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      region: 'us-east-1',
-      serviceConfig: { cluster: CLUSTER, service: SERVICE, ecrRepository: 'riderapp', alarmNames: [], ...serviceConfig },
-      trigger: { kind: 'deployment-failed', id: 'evt-1', time: '2024-05-01T11:59:50Z', summary: 'ECS deployment failed' },
-      dryRun: false,
-      rollbackType: 'application',
-      action: 'rollback',
-      lockHeld: true,
-      preparedAt: '2024-05-01T12:00:01.000Z',
-    },
+    ...preparedRiderappRollback({ serviceConfig }),
     deployment: { deploymentId: ROLLBACK_ID, taskDefinitionArn: RIDERAPP_14, startedAt: '2024-05-01T12:00:07.000Z' },
     stability: {
       status: 'RECOVERED',

@@ -10,6 +10,7 @@ import {
 } from '../../lambdas/shared/errors';
 import type { RollbackState } from '../../lambdas/shared/types';
 import { handler } from '../../lambdas/update-service/handler';
+import { EXECUTION_ID, EXECUTION_START, preparedRiderappRollback } from '../helpers/riderapp-state';
 
 const TABLE = vi.hoisted(() => {
   process.env.STATE_TABLE_NAME = 'riderapp-rollback-state';
@@ -25,9 +26,7 @@ const SERVICE = 'riderapp-service';
 const TD = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition`;
 const RIDERAPP_14 = `${TD}/riderapp:14`;
 const RIDERAPP_15 = `${TD}/riderapp:15`;
-const EXECUTION_START = '2024-05-01T12:00:00.000Z';
 const ROLLBACK_ID = 'ecs-svc/2222222222222222222';
-const EXECUTION_ID = `arn:aws:states:us-east-1:${ACCOUNT}:execution:riderapp-rollback:exec-1`;
 
 const failedDeployment: Deployment = {
   id: 'ecs-svc/1111111111111111111',
@@ -47,21 +46,7 @@ const rollbackDeployment: Deployment = {
 
 function state(overrides: Partial<RollbackState> = {}): RollbackState {
   return {
-    input: {},
-    settings: { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 600 },
-    execution: { id: EXECUTION_ID, startTime: EXECUTION_START },
-    request: {
-      cluster: CLUSTER,
-      service: SERVICE,
-      region: 'us-east-1',
-      serviceConfig: { cluster: CLUSTER, service: SERVICE, ecrRepository: 'riderapp', alarmNames: [] },
-      trigger: { kind: 'deployment-failed', id: 'evt-1', time: '2024-05-01T11:59:50Z', summary: 'ECS deployment failed' },
-      dryRun: false,
-      rollbackType: 'application',
-      action: 'rollback',
-      lockHeld: true,
-      preparedAt: '2024-05-01T12:00:01.000Z',
-    },
+    ...preparedRiderappRollback(),
     registration: {
       taskDefinitionArn: RIDERAPP_14,
       family: 'riderapp',
