@@ -56,6 +56,7 @@ export const GUARD_ORDER = [
   'duplicateTrigger',
   'advisoryOnly',
   'ownDeploymentFailed',
+  'alarmAfterOwnRollback',
   'alarmWindow',
   'cooldown',
   'ecsRollback',
@@ -118,6 +119,29 @@ export function checkOwnDeploymentFailed(
   };
 }
 
+/**
+ * No loops, for alarms: an alarm that goes off while the service's last deployment is a rollback
+ * this system started is reported, not rolled back again. Once the cool-down has ended, the
+ * deployment history's "last successful before the current one" would otherwise be the very
+ * version that rollback left.
+ */
+export function checkAlarmAfterOwnRollback(
+  trigger: Trigger,
+  lastDeploymentId: string | undefined,
+  ownDeployment: { readonly executionId: string } | undefined,
+): GuardVerdict {
+  if (trigger.kind !== 'alarm' || lastDeploymentId === undefined || ownDeployment === undefined) {
+    return PASS('The last deployment was not a rollback started by this system.');
+  }
+  return {
+    action: 'skip',
+    reason: REASONS.OWN_DEPLOYMENT_FAILED,
+    message:
+      `Alarm ${trigger.alarmName} went off after deployment ${lastDeploymentId}, a rollback started by execution ` +
+      `${ownDeployment.executionId}; it is reported, not rolled back again.`,
+  };
+}
+
 /** True for the rollback types that only give advice and never change the service. */
 export function isAdvisoryOnly(rollbackType: RollbackType): boolean {
   return rollbackType === 'database' || rollbackType === 'infrastructure';
@@ -142,6 +166,11 @@ export function checkRollbackType(rollbackType: RollbackType, cluster: string, s
 /** When the service's last deployment started: the PRIMARY deployment's createdAt. */
 export function lastDeploymentAt(facts: ServiceFacts): string | undefined {
   return facts.deployments.find((d) => d.status === 'PRIMARY')?.createdAt;
+}
+
+/** The service's last deployment: the PRIMARY deployment's id. */
+export function lastDeploymentId(facts: ServiceFacts): string | undefined {
+  return facts.deployments.find((d) => d.status === 'PRIMARY')?.id || undefined;
 }
 
 /**

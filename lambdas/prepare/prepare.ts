@@ -4,6 +4,7 @@
  * Its dependencies are parameters so tests give it mocked or local ones.
  */
 import {
+  checkAlarmAfterOwnRollback,
   checkAlarmWindow,
   checkCooldown,
   checkDuplicateTrigger,
@@ -13,6 +14,7 @@ import {
   checkRollbackType,
   type GuardVerdict,
   lastDeploymentAt,
+  lastDeploymentId,
   type ServiceFacts,
   type TriggerClaim,
 } from '../core/guards';
@@ -122,6 +124,12 @@ async function applyGuards(
   }
 
   const facts = await deps.describeService(cluster, service);
+
+  const lastId = lastDeploymentId(facts);
+  if (trigger.kind === 'alarm' && lastId !== undefined) {
+    const own = checkAlarmAfterOwnRollback(trigger, lastId, await stateTable.findOwnDeployment(lastId));
+    if (own.action !== 'rollback') return stop(own);
+  }
 
   const window = checkAlarmWindow(trigger, cluster, service, lastDeploymentAt(facts), config.alarmRollbackWindowMinutes);
   if (window.action !== 'rollback') return stop(window);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkAlarmAfterOwnRollback,
   checkAlarmWindow,
   checkCooldown,
   checkDuplicateTrigger,
@@ -108,6 +109,30 @@ describe('loop guard (own deployment failed)', () => {
   ])('lets $scenario through', ({ trigger, own }) => {
     // Act
     const verdict = checkOwnDeploymentFailed(trigger, own);
+
+    // Assess
+    expect(verdict.action).toBe('rollback');
+  });
+});
+
+describe('alarm after own rollback guard', () => {
+  it('reports an alarm that follows a rollback deployment this system started', () => {
+    // Act
+    const verdict = checkAlarmAfterOwnRollback(alarm, 'ecs-svc/6061187735472618029', { executionId: EXECUTION_B });
+
+    // Assess
+    expect(verdict).toMatchObject({ action: 'skip', reason: REASONS.OWN_DEPLOYMENT_FAILED });
+    expect(verdict.message).toContain('ecs-svc/6061187735472618029');
+    expect(verdict.message).toContain(EXECUTION_B);
+  });
+
+  it.each([
+    { scenario: 'an alarm after a deployment made by a person', trigger: alarm, own: undefined },
+    { scenario: 'a failed deployment (the loop guard checks its own id)', trigger: deploymentFailed, own: { executionId: EXECUTION_B } },
+    { scenario: 'a manual start', trigger: manual, own: { executionId: EXECUTION_B } },
+  ])('lets $scenario through', ({ trigger, own }) => {
+    // Act
+    const verdict = checkAlarmAfterOwnRollback(trigger, 'ecs-svc/6061187735472618029', own);
 
     // Assess
     expect(verdict.action).toBe('rollback');

@@ -243,6 +243,30 @@ describe('Prepare decides what to do with a trigger', () => {
     expect(request).toMatchObject({ action: 'rollback', lockHeld: true, trigger: { kind: 'alarm' } });
   });
 
+  it('reports, not rolls back again, an alarm after its cool-down that follows a rollback this system made', async () => {
+    // Prepare
+    const ownRollbackId = 'ecs-svc/6061187735472618029';
+    describes([{ ...stableRiderapp14, id: ownRollbackId, status: 'PRIMARY', createdAt: new Date('2025-03-04T09:40:00Z') }]);
+    dynamoMock.on(GetItemCommand, { Key: { id: { S: `deployment#${ownRollbackId}` } } }).resolves({
+      Item: {
+        id: { S: `deployment#${ownRollbackId}` },
+        executionId: { S: EXECUTION_B },
+        cluster: { S: CLUSTER },
+        service: { S: SERVICE },
+        expiration: { N: epoch('2025-04-01T00:00:00Z') },
+      },
+    });
+
+    // Act
+    const request = await prepare(stateFor(event('cloudwatch-alarm-state-change')), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'skip', actionReason: REASONS.OWN_DEPLOYMENT_FAILED, lockHeld: false });
+    expect(request.actionMessage).toContain(ownRollbackId);
+    expect(request.actionMessage).toContain(EXECUTION_B);
+    expect(putsTo('lock#')).toHaveLength(0);
+  });
+
   it('only notifies for an alarm during the cool-down after a rollback', async () => {
     // Prepare
     dynamoMock.on(GetItemCommand, { Key: { id: { S: 'cooldown#riderapp-cluster/riderapp-service' } } }).resolves({
