@@ -16,6 +16,7 @@ import {
   captureIo,
   EXECUTION_ARN,
   EXECUTION_NAME,
+  failedExecution,
   failedHistory,
   failedState,
   STARTED,
@@ -182,15 +183,7 @@ describe('ecs-rollback start', () => {
   it('follows the execution with --wait and exits 1 when the rollback fails', async () => {
     // Prepare
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: failedHistory() });
-    sfnMock.on(DescribeExecutionCommand).resolves({
-      executionArn: EXECUTION_ARN,
-      name: EXECUTION_NAME,
-      status: 'FAILED',
-      startDate: STARTED,
-      stopDate: STOPPED,
-      error: 'AwsCallError',
-      cause: failedState().failure?.cause,
-    });
+    sfnMock.on(DescribeExecutionCommand).resolves(failedExecution());
     const run = captureIo();
 
     // Act
@@ -259,15 +252,7 @@ describe('ecs-rollback status', () => {
   it('prints where and why a failed rollback failed and exits 1', async () => {
     // Prepare
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: failedHistory() });
-    sfnMock.on(DescribeExecutionCommand).resolves({
-      executionArn: EXECUTION_ARN,
-      name: EXECUTION_NAME,
-      status: 'FAILED',
-      startDate: STARTED,
-      stopDate: STOPPED,
-      error: 'AwsCallError',
-      cause: failedState().failure?.cause,
-    });
+    sfnMock.on(DescribeExecutionCommand).resolves(failedExecution());
     const run = captureIo();
 
     // Act

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { type HistoryEvent, type HistoryEventType, SFNClient } from '@aws-sdk/client-sfn';
+import { type DescribeExecutionOutput, type HistoryEvent, type HistoryEventType, SFNClient } from '@aws-sdk/client-sfn';
 import type { CliIo } from '../../cli/run';
 import type { RollbackState } from '../../lambdas/shared/types';
 
@@ -82,6 +82,19 @@ export function failedState(): RollbackState {
       }),
     },
     notification: { ...(notification as NonNullable<RollbackState['notification']>), kind: 'failure' },
+  };
+}
+
+/** What DescribeExecution answers for the failed rollback of {@link failedState}. */
+export function failedExecution(): Partial<DescribeExecutionOutput> {
+  return {
+    executionArn: EXECUTION_ARN,
+    name: EXECUTION_NAME,
+    status: 'FAILED',
+    startDate: STARTED,
+    stopDate: STOPPED,
+    error: 'AwsCallError',
+    cause: failedState().failure?.cause,
   };
 }
 
