@@ -60,6 +60,7 @@ export const GUARD_ORDER = [
   'alarmWindow',
   'cooldown',
   'ecsRollback',
+  'failedDeploymentSuperseded',
   'lock',
 ] as const;
 
@@ -313,6 +314,29 @@ export function checkEcsRollback(trigger: Trigger, facts: ServiceFacts, dryRun: 
       taskDefinitionArn: rollback.taskDefinitionArn,
       startedAt: rollback.createdAt ?? rollback.updatedAt ?? new Date(0).toISOString(),
     },
+  };
+}
+
+/**
+ * A late failure: the failed deployment is no longer the service's PRIMARY one, a newer
+ * deployment (a person's, or ECS's finished rollback) replaced it, and rolling back would undo
+ * that. EventBridge retries a delivery for hours, so a failure event can arrive after the next
+ * deployment. Applied after checkEcsRollback: an ECS rollback still under way is followed.
+ * Caveat: a service that lists no PRIMARY deployment is not judged.
+ */
+export function checkFailedDeploymentSuperseded(trigger: Trigger, cluster: string, service: string, facts: ServiceFacts): GuardVerdict {
+  const failedId = trigger.kind === 'deployment-failed' ? trigger.deploymentId : undefined;
+  const primary = facts.deployments.find((d) => d.status === 'PRIMARY');
+  if (failedId === undefined || primary === undefined || primary.id === failedId) {
+    return PASS('The failed deployment is the service\'s latest.');
+  }
+  const target = primary.taskDefinitionArn.split('/').pop() ?? primary.taskDefinitionArn;
+  return {
+    action: 'skip',
+    reason: REASONS.DEPLOYMENT_SUPERSEDED,
+    message:
+      `Deployment ${failedId} failed, but ${serviceName(cluster, service)} has moved on to deployment ${primary.id} ` +
+      `(${target}, ${primary.rolloutState ?? 'rollout state unknown'}); rolling back would undo it, so this failure is only reported.`,
   };
 }
 

@@ -19,6 +19,7 @@ export const REASONS = {
   ALARM_OUTSIDE_WINDOW: 'AlarmOutsideWindow',
   ECS_ROLLBACK_IN_PROGRESS: 'EcsRollbackInProgress',
   ADVISORY_ONLY: 'AdvisoryOnly',
+  DEPLOYMENT_SUPERSEDED: 'DeploymentSuperseded',
   // Stability of the rollback deployment
   DEPLOYMENT_IN_PROGRESS: 'DeploymentInProgress',
   DEPLOYMENT_COMPLETED: 'DeploymentCompleted',

@@ -9,6 +9,7 @@ import {
   checkCooldown,
   checkDuplicateTrigger,
   checkEcsRollback,
+  checkFailedDeploymentSuperseded,
   checkLock,
   checkOwnDeploymentFailed,
   checkRollbackType,
@@ -141,6 +142,10 @@ async function applyGuards(
 
   const ecs = checkEcsRollback(trigger, facts, dryRun);
   if (ecs.action === 'skip' || dryRun) return stop(ecs);
+  if (ecs.action === 'rollback') {
+    const superseded = checkFailedDeploymentSuperseded(trigger, cluster, service, facts);
+    if (superseded.action !== 'rollback') return stop(superseded);
+  }
 
   const lock = await stateTable.acquireLock(cluster, service, executionId, config.lockTtlSeconds);
   const locked = checkLock(cluster, service, lock);

@@ -5,6 +5,7 @@ import {
   checkCooldown,
   checkDuplicateTrigger,
   checkEcsRollback,
+  checkFailedDeploymentSuperseded,
   checkLock,
   checkOwnDeploymentFailed,
   type DeploymentFact,
@@ -286,6 +287,31 @@ describe('ECS circuit breaker coexistence', () => {
 
     // Assess
     expect(verdict).toMatchObject({ action: 'skip', reason: REASONS.ECS_ROLLBACK_IN_PROGRESS });
+  });
+});
+
+describe('superseded failure guard', () => {
+  const deployed16: DeploymentFact = {
+    id: 'ecs-svc/2946100584310029384',
+    status: 'PRIMARY',
+    taskDefinitionArn: TD(16),
+    rolloutState: 'IN_PROGRESS',
+    createdAt: '2025-03-04T10:18:00.000Z',
+  };
+
+  it.each([
+    { scenario: 'the failed deployment is still PRIMARY', trigger: deploymentFailed, deployments: [{ ...failedRiderapp15, status: 'PRIMARY' }], action: 'rollback' },
+    { scenario: 'a person deployed riderapp:16 since', trigger: deploymentFailed, deployments: [deployed16, failedRiderapp15], action: 'skip' },
+    { scenario: "ECS's rollback already replaced it", trigger: deploymentFailed, deployments: [{ ...ecsRollbackTo14, rolloutState: 'COMPLETED' }], action: 'skip' },
+    { scenario: 'an alarm (no failed deployment id)', trigger: alarm, deployments: [deployed16, failedRiderapp15], action: 'rollback' },
+    { scenario: 'no PRIMARY deployment listed', trigger: deploymentFailed, deployments: [failedRiderapp15], action: 'rollback' },
+  ])('decides $action when $scenario', ({ trigger, deployments, action }) => {
+    // Act
+    const verdict = checkFailedDeploymentSuperseded(trigger, CLUSTER, SERVICE, facts(deployments, false));
+
+    // Assess
+    expect(verdict.action).toBe(action);
+    if (verdict.action === 'skip') expect(verdict.reason).toBe(REASONS.DEPLOYMENT_SUPERSEDED);
   });
 });
 

@@ -223,6 +223,28 @@ describe('Prepare decides what to do with a trigger', () => {
     });
   });
 
+  it('only notifies for a late failure event of riderapp:15 once a person has deployed riderapp:16', async () => {
+    // Prepare
+    const deployed16: Deployment = {
+      id: 'ecs-svc/2946100584310029384',
+      status: 'PRIMARY',
+      taskDefinition: TD(16),
+      rolloutState: 'IN_PROGRESS',
+      rolloutStateReason: 'ECS deployment ecs-svc/2946100584310029384 in progress.',
+      createdAt: new Date('2025-03-04T10:18:00Z'),
+    };
+    describes([deployed16, { ...failedRiderapp15, status: 'ACTIVE' }]);
+
+    // Act
+    const request = await prepare(stateFor(event('ecs-deployment-failed')), deps);
+
+    // Assess
+    expect(request).toMatchObject({ action: 'skip', actionReason: REASONS.DEPLOYMENT_SUPERSEDED, lockHeld: false });
+    expect(request.actionMessage).toContain('ecs-svc/2946100584310029384');
+    expect(request.actionMessage).toContain('riderapp:16');
+    expect(putsTo('lock#')).toHaveLength(0);
+  });
+
   it('only notifies for an alarm 95 minutes after the last deployment', async () => {
     // Prepare
     describes([{ ...stableRiderapp14, status: 'PRIMARY', createdAt: new Date('2025-03-04T08:45:00Z') }]);
