@@ -13,6 +13,7 @@ import {
 } from '../core/stability';
 import { ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
+import { assertServiceRequest, isRecord } from '../shared/narrow';
 import type { DeploymentRef, RollbackRequest, Settings, StabilityResult } from '../shared/types';
 
 /** The parts of the state CheckStability reads. */
@@ -30,17 +31,11 @@ export interface CheckStabilityDeps {
   readonly now: () => Date;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
 /** Narrows the ASL state; a missing field is a ValidationError naming it. */
 export function narrowCheckStabilityInput(event: unknown): CheckStabilityInput {
   const state = isRecord(event) ? event : {};
   const { request, deployment, settings, stability } = state;
-  if (!isRecord(request) || typeof request.cluster !== 'string' || typeof request.service !== 'string') {
-    throw new ValidationError('request', 'cluster and service are required');
-  }
+  assertServiceRequest(request);
   if (!isRecord(deployment) || typeof deployment.deploymentId !== 'string' || typeof deployment.startedAt !== 'string') {
     throw new ValidationError('deployment', 'deploymentId and startedAt are required');
   }

@@ -2,6 +2,7 @@
  * Notification text, pure: the SNS subject, the body a person reads at a glance, and the
  * message attributes subscription filters use, for every outcome of an execution.
  */
+import { isRecord } from '../shared/narrow';
 import type {
   ContainerImage,
   FailureRecord,
@@ -80,10 +81,6 @@ export function executionConsoleUrl(executionArn: string | undefined): string | 
         ? 'console.amazonaws-us-gov.com'
         : `${region}.console.aws.amazon.com`;
   return `https://${host}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 /** Cluster and service of the execution: from the request, else best effort from the raw input. */

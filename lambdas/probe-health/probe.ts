@@ -17,6 +17,7 @@ import {
 } from '../core/health';
 import { findDeployment } from '../core/stability';
 import { ServiceNotFoundError, ValidationError } from '../shared/errors';
+import { assertServiceRequest, isRecord } from '../shared/narrow';
 import type { DeploymentRef, HealthCheck, HealthResult, RollbackRequest, StabilityResult } from '../shared/types';
 
 /** The parts of the state ProbeHealth reads. */
@@ -35,17 +36,11 @@ export interface ProbeHealthDeps {
   readonly now: () => Date;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
 /** Narrows the ASL state; a missing field is a ValidationError naming it. */
 export function narrowProbeHealthInput(event: unknown): ProbeHealthInput {
   const state = isRecord(event) ? event : {};
   const { request, deployment, stability } = state;
-  if (!isRecord(request) || typeof request.cluster !== 'string' || typeof request.service !== 'string') {
-    throw new ValidationError('request', 'cluster and service are required');
-  }
+  assertServiceRequest(request);
   if (!isRecord(deployment) || typeof deployment.deploymentId !== 'string') {
     throw new ValidationError('deployment.deploymentId', 'is required');
   }

@@ -4,6 +4,7 @@ import { describeService, updateServiceTaskDefinition } from '../aws/ecs-service
 import type { RollbackDeploymentRecord, StateTableOptions } from '../aws/state-table';
 import { deploymentAlreadyStarted } from '../core/stability';
 import { AwsCallError, ServiceNotFoundError, ValidationError } from '../shared/errors';
+import { assertServiceRequest, isRecord } from '../shared/narrow';
 import type { DeploymentRef, ExecutionInfo, Registration, RollbackRequest } from '../shared/types';
 
 /** The parts of the state UpdateService reads. */
@@ -22,17 +23,11 @@ export interface UpdateServiceDeps {
   readonly recordRollbackDeployment: (record: RollbackDeploymentRecord, options: StateTableOptions) => Promise<void>;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
 /** Narrows the ASL state; a missing field is a ValidationError naming it. */
 export function narrowUpdateServiceInput(event: unknown): UpdateServiceInput {
   const state = isRecord(event) ? event : {};
   const { request, registration, execution } = state;
-  if (!isRecord(request) || typeof request.cluster !== 'string' || typeof request.service !== 'string') {
-    throw new ValidationError('request', 'cluster and service are required');
-  }
+  assertServiceRequest(request);
   if (!isRecord(registration) || typeof registration.taskDefinitionArn !== 'string') {
     throw new ValidationError('registration.taskDefinitionArn', 'is required');
   }
