@@ -4,6 +4,7 @@
  * before the failing one, or the ACTIVE deployment while one is in flight, 3. the newest ECR
  * image pushed before the current one. First hit wins; no target, or the one that runs now: skip.
  */
+import { ValidationError } from '../shared/errors';
 import type { ImageRef, TargetResolution, TargetSource, TaskDefinitionRef } from '../shared/types';
 import { REASONS } from './reasons';
 import { shortTaskDefinition } from './stability';
@@ -164,6 +165,19 @@ export function toImageRef(image: EcrImage, repositoryUri: string, tag?: string)
     ...(chosenTag !== undefined ? { tag: chosenTag } : {}),
     ...(image.pushedAt !== undefined ? { pushedAt: image.pushedAt } : {}),
   };
+}
+
+/**
+ * An explicit task definition must be a revision of the family the service runs: another
+ * family is another application (a mistyped family, or another service of the project).
+ */
+export function requireSameFamily(explicit: string, explicitFamily: string | undefined, current: TaskDefinitionRef, service: string): void {
+  if (explicitFamily === current.family) return;
+  throw new ValidationError(
+    'request.target.taskDefinition',
+    `${explicit} is of family ${explicitFamily ?? 'unknown'}, but ${service} runs family ${current.family} ` +
+      `(${shortTaskDefinition(current.arn)}); name a revision of ${current.family}`,
+  );
 }
 
 /** Everything the decision looks at; later steps stay empty once an earlier one found a target. */

@@ -24,6 +24,7 @@ import {
   pickPreviousImage,
   pickPreviousSuccessfulDeployment,
   repositoryUriFor,
+  requireSameFamily,
   type ServiceSnapshot,
   type TargetFacts,
   toImageRef,
@@ -108,10 +109,12 @@ export async function gatherTargetFacts(
   const lookup = explicitLookup(request.target);
 
   let explicitTaskDefinitionArn: string | undefined;
+  let explicitFamily: string | undefined;
   let explicitImage: EcrImage | undefined;
   if (lookup?.kind === 'task-definition') {
     const found = await findTaskDefinition(lookup.value, ecs);
     explicitTaskDefinitionArn = found?.taskDefinition.taskDefinitionArn;
+    explicitFamily = found?.taskDefinition.family;
     if (explicitTaskDefinitionArn === undefined) {
       throw new TargetNotFoundError(`task definition ${lookup.value} (request.target.taskDefinition) does not exist`);
     }
@@ -126,7 +129,10 @@ export async function gatherTargetFacts(
   const projectImages = current.images.filter((c) => projectNames.includes(c.containerName)).map((c) => c.image);
   const base = { service: request.service, ecrRepository: repository, current };
 
-  if (explicitTaskDefinitionArn !== undefined) return { ...base, currentDigests: [], explicitTaskDefinitionArn };
+  if (explicitTaskDefinitionArn !== undefined) {
+    requireSameFamily(lookup?.value ?? explicitTaskDefinitionArn, explicitFamily, current, request.service);
+    return { ...base, currentDigests: [], explicitTaskDefinitionArn };
+  }
   if (explicitImage !== undefined) {
     const tag = lookup?.field === 'imageDigest' ? undefined : lookup?.value;
     const image: ImageRef = toImageRef(explicitImage, repositoryUriFor(projectImages, explicitImage, request.region), tag);

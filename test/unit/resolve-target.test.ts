@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { REASONS } from '../../lambdas/core/reasons';
 import { handler } from '../../lambdas/resolve-target/handler';
-import { TargetNotFoundError } from '../../lambdas/shared/errors';
+import { TargetNotFoundError, ValidationError } from '../../lambdas/shared/errors';
 import type { ExplicitTarget, RollbackRequest, RollbackState } from '../../lambdas/shared/types';
 
 /** An SDK response from test/fixtures/aws, with its time stamps as Date objects like the SDK gives them. */
@@ -154,6 +154,23 @@ describe('ResolveTarget: an explicit target of a manual start', () => {
     expect(ecsMock).not.toHaveReceivedCommand(DescribeServicesCommand);
     expect(ecsMock).not.toHaveReceivedCommand(ListServiceDeploymentsCommand);
     expect(ecsMock.calls().length + ecrMock.calls().length).toBe(1);
+  });
+
+  it('refuses a task definition of another family (riderapp-worker:3) and deploys nothing', async () => {
+    // Prepare
+    const worker = fixture<{ taskDefinition: Record<string, unknown> }>('ecs-task-definition-riderapp-14');
+    worker.taskDefinition.family = 'riderapp-worker';
+    worker.taskDefinition.revision = 3;
+    worker.taskDefinition.taskDefinitionArn = 'arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp-worker:3';
+    ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: 'riderapp-worker:3' }).resolves(worker);
+
+    // Act
+    const resolving = handler(stateWith({ taskDefinition: 'riderapp-worker:3' }));
+
+    // Assess
+    await expect(resolving).rejects.toThrow(ValidationError);
+    await expect(resolving).rejects.toMatchObject({ field: 'request.target.taskDefinition' });
+    await expect(resolving).rejects.toThrow(/riderapp-worker:3 is of family riderapp-worker, but riderapp-service runs family riderapp/);
   });
 
   it.each([
