@@ -348,7 +348,9 @@ function failureText(state: Partial<RollbackState>, service: string | undefined,
   const errorName = cause.errorType ?? failure.error ?? 'Error';
   const deployment = state.deployment;
   const changed =
-    deployment !== undefined
+    deployment !== undefined && state.request?.action === 'watch'
+      ? `Nothing by this execution: ECS's own rollback deployment ${deployment.deploymentId} of ${shortTaskDefinition(deployment.taskDefinitionArn)} is the service's latest; check the service in the ECS console.`
+      : deployment !== undefined
       ? `UpdateService was called: deployment ${deployment.deploymentId} of ${shortTaskDefinition(deployment.taskDefinitionArn)} is the service's latest; check the service in the ECS console.`
       : STEPS_BEFORE_ANY_CHANGE.has(step)
         ? 'Nothing: the service was not updated.'

@@ -238,6 +238,25 @@ describe('failure notification', () => {
     expect(body).toContain('deployment ecs-svc/2222 of riderapp:14');
   });
 
+  it("does not claim UpdateService was called when ECS's own rollback that the execution followed failed", () => {
+    // Prepare
+    const state: RollbackState = {
+      ...rolledBack,
+      request: { ...rolledBack.request!, action: 'watch', actionReason: 'EcsRollbackInProgress', actionMessage: 'ECS is already rolling back to riderapp:14' },
+      target: undefined,
+      registration: undefined,
+      health: undefined,
+      failure: { step: 'CheckStability', error: 'DeploymentFailed', cause: 'Deployment ecs-svc/2222 (riderapp:14) failed: tasks failed to start' },
+    };
+
+    // Act
+    const { body } = build('failure', state);
+
+    // Assess
+    expect(body).not.toContain('UpdateService was called');
+    expect(body).toMatch(/^Changed +Nothing by this execution: ECS's own rollback deployment ecs-svc\/2222 of riderapp:14/m);
+  });
+
   it('makes sense without a request when Prepare rejected a malformed event', () => {
     // Prepare
     const state: Partial<RollbackState> = {
