@@ -86,6 +86,7 @@ export const TRANSIENT_ERROR_NAMES: readonly ErrorName[] = ['TransientAwsError']
 
 /** Lambda service errors that Step Functions reports for an invoke, all transient. */
 export const LAMBDA_SERVICE_ERROR_NAMES = [
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
