@@ -16,9 +16,13 @@ export interface ReleaseLockDeps {
   readonly cooldownMinutes: number;
 }
 
-/** True when this execution started a rollback deployment of its own (not a watch, not a dry run). */
-export function startedOwnRollback(state: Pick<RollbackState, 'request' | 'deployment'>): boolean {
-  return state.request?.action === 'rollback' && state.request.dryRun !== true && state.deployment !== undefined;
+/**
+ * True when this execution started a rollback deployment of its own (not a watch, not a dry run),
+ * or may have: UpdateService failed, and its call may have taken effect (a timeout, a lost response).
+ */
+export function startedOwnRollback(state: Pick<RollbackState, 'request' | 'deployment' | 'failure'>): boolean {
+  const mayHaveDeployed = state.deployment !== undefined || state.failure?.step === 'UpdateService';
+  return state.request?.action === 'rollback' && state.request.dryRun !== true && mayHaveDeployed;
 }
 
 /**
@@ -26,7 +30,7 @@ export function startedOwnRollback(state: Pick<RollbackState, 'request' | 'deplo
  * this execution holds it. A lock that is gone or someone else's is left alone, never an error.
  */
 export async function releaseLock(
-  state: Pick<RollbackState, 'request' | 'deployment' | 'execution'>,
+  state: Pick<RollbackState, 'request' | 'deployment' | 'execution' | 'failure'>,
   deps: ReleaseLockDeps,
 ): Promise<LockReleaseResult> {
   const request = state.request;

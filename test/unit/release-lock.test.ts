@@ -84,6 +84,21 @@ describe('ReleaseLock', () => {
     expect(order).toEqual(['cool-down', 'release']);
   });
 
+  it('starts the cool-down when UpdateService failed after its call may have started a deployment', async () => {
+    // Prepare
+    const failure = { step: 'UpdateService', error: 'States.Timeout', cause: 'Task timed out after 60.00 seconds' };
+
+    // Act
+    const result = await releaseLock(stateWith({ request: request(), failure }), deps);
+
+    // Assess
+    expect(result).toEqual({ released: true, cooldownUntil: '2025-03-04T11:00:00.000Z' });
+    expect(dynamoMock).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: TABLE,
+      Item: expect.objectContaining({ id: { S: 'cooldown#riderapp-cluster/riderapp-service' } }),
+    });
+  });
+
   it.each([
     { scenario: 'after following ECS’s own rollback', state: stateWith({ request: request({ action: 'watch' }), deployment }) },
     { scenario: 'when the rollback failed before UpdateService', state: stateWith({ request: request() }) },
