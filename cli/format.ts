@@ -196,6 +196,16 @@ export function outcomeOf(view: ExecutionView): Outcome {
       lines: [...base.lines, 'Warning: the notification could not be sent (NotificationFailed): check the SNS topic and the Notify function logs.'],
     };
   }
+  if (failure === undefined && view.error === 'LockReleaseFailed' && view.state !== undefined) {
+    const base = baseOutcome(view);
+    return {
+      ...base,
+      lines: [
+        ...base.lines,
+        `Warning: the lock of ${serviceLabel(view)} could not be released (LockReleaseFailed): automatic rollbacks of it are skipped until the lock expires; see the ReleaseLock function logs.`,
+      ],
+    };
+  }
   const step = failure?.step;
   const error = failure?.error ?? view.error ?? 'unknown error';
   const cause = causeText(failure?.cause ?? view.cause);

@@ -63,6 +63,18 @@ describe('outcome of an execution', () => {
     expect(outcome.lines.at(-1)).toContain('the notification could not be sent');
   });
 
+  it('counts a rollback whose lock release failed as rolled back, with a warning about the lock', () => {
+    // Act
+    const outcome = outcomeOf(
+      view('FAILED', { ...succeededState(), lockReleaseError: { Error: 'AwsCallError' } } as Partial<RollbackState>, { error: 'LockReleaseFailed' }),
+    );
+
+    // Assess
+    expect(outcome.kind).toBe('rolled-back');
+    expect(outcome.exitCode).toBe(0);
+    expect(outcome.lines.at(-1)).toContain('the lock of riderapp-service in riderapp-cluster could not be released');
+  });
+
   it('exits 1 for a failure whose state is unknown, with the error and cause of the execution', () => {
     // Act
     const outcome = outcomeOf(view('FAILED', undefined, { error: 'States.Runtime', cause: 'An error occurred while executing the state' }));

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AwsCallError } from '../../lambdas/shared/errors';
 import type { LocalRunResult } from '../../statemachine/local';
 import { type Engine, runRollback, startEngine } from './helpers/engine';
 import {
@@ -421,6 +422,27 @@ describe('rollback state machine: retries, failures and bad input', () => {
     expect(second.status).toBe('SUCCEEDED');
     expect(second.output).toMatchObject({ request: { action: 'rollback', lockHeld: true } });
     expectOneUpdateServiceTo(14);
+  });
+
+  it('fails the execution as LockReleaseFailed, after the success notification, when the lock cannot be released', async () => {
+    // Prepare
+    const world = new RiderappWorld();
+    const releaseLock = engine.handlers.ReleaseLock;
+    engine.handlers.ReleaseLock = async () => {
+      throw new AwsCallError('DynamoDB.DeleteItem(lock)', 'AccessDeniedException: not authorized to perform: dynamodb:DeleteItem');
+    };
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED).finally(() => {
+      engine.handlers.ReleaseLock = releaseLock;
+    });
+
+    // Assess
+    expect(result.caught).toEqual(['ReleaseLock']);
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.Error).toBe('LockReleaseFailed');
+    expect(result.error?.Cause).toContain('dynamodb:DeleteItem');
+    expect(theNotification(world).status).toBe('success');
   });
 
   it.each<[string, unknown, string]>([
