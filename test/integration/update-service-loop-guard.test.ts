@@ -151,6 +151,9 @@ describe('Loop guard: UpdateService records its deployment, Prepare reads it (dy
       service: { serviceName: SERVICE, deployments: [{ ...rollbackToRiderapp14, id: 'ecs-svc/9999999999999999999' }] },
     });
     await updateService(rollbackState);
+    ecsMock.on(DescribeServicesCommand).resolves({
+      services: [{ serviceName: SERVICE, status: 'ACTIVE', deployments: [{ ...failedRiderapp15, id: failedEvent.detail.deploymentId }] }],
+    });
     const failure: RollbackState = {
       input: failedEvent,
       settings: rollbackState.settings,
