@@ -21,22 +21,22 @@ export function secondNewestImageTag(images: readonly ImageDetail[]): string | u
   return sorted.at(-2)?.imageTags?.[0];
 }
 
-// Modelled on the seed's jq del() list, kept apart from lambdas/core's on purpose: the baseline models the seed.
-const READ_ONLY_TASK_DEFINITION_FIELDS = [
+// The seed's jq del() list exactly (placementConstraints included), kept apart from lambdas/core's on purpose: the baseline models the seed.
+export const SEED_DELETED_FIELDS = [
   'taskDefinitionArn',
   'revision',
   'status',
   'requiresAttributes',
+  'placementConstraints',
   'compatibilities',
   'registeredAt',
   'registeredBy',
-  'deregisteredAt',
 ] as const;
 
 /** The seed's `jq`: the task definition without its read-only fields, containerDefinitions[0].image replaced. */
 export function copyWithFirstImage(taskDefinition: TaskDefinition, image: string): RegisterTaskDefinitionCommandInput {
   const copy: Record<string, unknown> = { ...taskDefinition };
-  for (const field of READ_ONLY_TASK_DEFINITION_FIELDS) delete copy[field];
+  for (const field of SEED_DELETED_FIELDS) delete copy[field];
   const [first, ...rest] = taskDefinition.containerDefinitions ?? [];
   if (first === undefined) throw new Error('copyWithFirstImage: the task definition has no containers');
   copy.containerDefinitions = [{ ...first, image }, ...rest];

@@ -38,6 +38,7 @@ describe("the seed's task definition copy", () => {
     requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }],
     registeredAt: new Date('2024-05-01T10:55:00Z'),
     registeredBy: 'arn:aws:iam::111122223333:role/deployer',
+    placementConstraints: [],
     cpu: '512',
     memory: '1024',
     containerDefinitions: [
@@ -46,7 +47,7 @@ describe("the seed's task definition copy", () => {
     ],
   };
 
-  it('swaps containerDefinitions[0].image to riderapp:v14 and drops the read-only fields', () => {
+  it("swaps containerDefinitions[0].image to riderapp:v14 and drops the fields the seed's jq deletes", () => {
     // Act
     const copy = copyWithFirstImage(riderapp15, `${REPOSITORY}:v14`);
 
