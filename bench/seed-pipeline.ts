@@ -22,7 +22,7 @@ export function secondNewestImageTag(images: readonly ImageDetail[]): string | u
 }
 
 // The seed's jq del() list exactly (placementConstraints included), kept apart from lambdas/core's on purpose: the baseline models the seed.
-export const SEED_DELETED_FIELDS = [
+const SEED_DELETED_FIELDS = [
   'taskDefinitionArn',
   'revision',
   'status',

@@ -28,9 +28,6 @@ export const REASONS = {
   DEPLOYMENT_REPLACED: 'DeploymentReplaced',
   SERVICE_NOT_ACTIVE: 'ServiceNotActive',
   STABILIZATION_TIMEOUT: 'StabilizationTimeout',
-  // Health probe
-  HEALTHY: 'Healthy',
-  UNHEALTHY: 'Unhealthy',
 } as const;
 
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
