@@ -1,8 +1,8 @@
 /**
  * The state table: one DynamoDB table (partition key `id` (S), TTL attribute `expiration`, epoch
  * seconds) holding the per-service lock, the cool-down after a rollback, the deployments this
- * system started (loop guard) and, under their own `trigger#...` keys, the Powertools idempotency
- * records. DynamoDB deletes expired items only eventually (and dynalite never), so every read and
+ * system started (loop guard) and, under their own `trigger#...` keys, the trigger claims
+ * (idempotency.ts). DynamoDB deletes expired items only eventually (and dynalite never), so every read and
  * every condition here checks `expiration` itself.
  */
 import {

@@ -36,12 +36,9 @@ export interface ServiceFacts {
   readonly deployments: readonly DeploymentFact[];
 }
 
-/** Result of claiming a trigger's idempotency key. */
+/** Result of claiming a trigger: the execution that holds it (the claimer itself when new or a retry). */
 export interface TriggerClaim {
-  /** The execution that claimed the trigger first (undefined while that claim is still being written). */
-  readonly claimedBy?: string;
-  /** True when another invocation is claiming the same trigger at this very moment. */
-  readonly concurrent: boolean;
+  readonly claimedBy: string;
 }
 
 /** Who holds the service's lock after Prepare tried to take it. */
@@ -76,19 +73,13 @@ export function firstBlockingVerdict(verdicts: readonly GuardVerdict[]): GuardVe
 /**
  * Duplicate trigger: EventBridge delivers at least once, so the same event may start several
  * executions. Only the execution that claimed the trigger's key goes on; a Step Functions retry of
- * Prepare in that same execution gets its own id back and goes on too.
+ * Prepare in that same execution gets its own id back and goes on too (also when its first claim
+ * committed but the answer was lost).
  * Caveat: the claim expires (see TRIGGER_CLAIM_TTL_SECONDS); a copy delivered later than that is
  * treated as new, and then the loop and cool-down guards hold it back.
  */
 export function checkDuplicateTrigger(trigger: Trigger, executionId: string, claim: TriggerClaim): GuardVerdict {
-  if (claim.concurrent) {
-    return {
-      action: 'skip',
-      reason: REASONS.DUPLICATE_TRIGGER,
-      message: `Trigger ${trigger.id} is being handled by another execution right now; this copy changes nothing.`,
-    };
-  }
-  if (claim.claimedBy !== undefined && claim.claimedBy !== executionId) {
+  if (claim.claimedBy !== executionId) {
     return {
       action: 'skip',
       reason: REASONS.DUPLICATE_TRIGGER,

@@ -1,4 +1,3 @@
-import type { Context } from 'aws-lambda';
 import { createTriggerClaims } from '../aws/idempotency';
 import { describeServiceFacts } from '../aws/service-facts';
 import { createStateTable } from '../aws/state-table';
@@ -19,13 +18,13 @@ const setup = once(() => {
 });
 
 /** Prepare: the execution's input → RollbackRequest at `$.request` (rollback, skip or watch). */
-export const handler = async (event: RollbackState, context?: Context): Promise<RollbackRequest> => {
+export const handler = async (event: RollbackState): Promise<RollbackRequest> => {
   addStateContext(event ?? {});
   const { config, stateTable, claims, defaultRegion } = setup();
   const request = await prepare(event, {
     config,
     stateTable,
-    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId, context),
+    claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId),
     releaseClaim: (triggerId, executionId) => claims.releaseClaim(triggerId, executionId),
     describeService: (cluster, service) => describeServiceFacts(cluster, service),
     defaultRegion,

@@ -9,7 +9,7 @@ export const STATE_TABLE_TTL_ATTRIBUTE = 'expiration';
 
 /**
  * The one DynamoDB table behind the guards: the per-service lock, cool-downs, the deployment ids
- * this system started, and Powertools idempotency records. On demand, TTL, point-in-time recovery.
+ * this system started, and the trigger claims. On demand, TTL, point-in-time recovery.
  */
 export class StateTable extends Construct {
   /** The table. */

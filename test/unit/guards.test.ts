@@ -72,9 +72,8 @@ const facts = (deployments: DeploymentFact[], rollback = true): ServiceFacts => 
 
 describe('duplicate trigger guard', () => {
   it.each([
-    { scenario: 'a trigger this execution claimed (new, or a retry of Prepare)', claim: { claimedBy: EXECUTION_A, concurrent: false }, action: 'rollback' },
-    { scenario: 'an event already claimed by another execution', claim: { claimedBy: EXECUTION_B, concurrent: false }, action: 'skip' },
-    { scenario: 'an event being claimed by another execution right now', claim: { concurrent: true }, action: 'skip' },
+    { scenario: 'a trigger this execution claimed (new, or a retry of Prepare)', claim: { claimedBy: EXECUTION_A }, action: 'rollback' },
+    { scenario: 'an event already claimed by another execution', claim: { claimedBy: EXECUTION_B }, action: 'skip' },
   ])('decides $action for $scenario', ({ claim, action }) => {
     // Act
     const verdict = checkDuplicateTrigger(deploymentFailed, EXECUTION_A, claim);
@@ -86,7 +85,7 @@ describe('duplicate trigger guard', () => {
 
   it('names the execution that handles the trigger', () => {
     // Act
-    const verdict = checkDuplicateTrigger(deploymentFailed, EXECUTION_A, { claimedBy: EXECUTION_B, concurrent: false });
+    const verdict = checkDuplicateTrigger(deploymentFailed, EXECUTION_A, { claimedBy: EXECUTION_B });
 
     // Assess
     expect(verdict.message).toContain(EXECUTION_B);
@@ -342,7 +341,7 @@ describe('combining verdicts', () => {
   it('lets the first blocking verdict win', () => {
     // Act
     const verdict = firstBlockingVerdict([
-      checkDuplicateTrigger(alarm, EXECUTION_A, { claimedBy: EXECUTION_A, concurrent: false }),
+      checkDuplicateTrigger(alarm, EXECUTION_A, { claimedBy: EXECUTION_A }),
       checkAlarmWindow(alarm, CLUSTER, SERVICE, '2025-03-04T08:00:00Z', 60),
       checkCooldown(alarm, CLUSTER, SERVICE, '2025-03-04T11:00:00Z', new Date('2025-03-04T10:30:00Z')),
     ]);

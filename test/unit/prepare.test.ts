@@ -9,9 +9,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type Deployment, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { claimKey } from '../../lambdas/aws/idempotency';
 import { REASONS } from '../../lambdas/core/reasons';
 import { handler } from '../../lambdas/prepare/handler';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
@@ -33,7 +33,6 @@ const RIDERAPP: ServiceConfig = {
   ecrRepository: 'riderapp',
   alarmNames: ['riderapp-unhealthy-hosts'],
 };
-const context = { getRemainingTimeInMillis: () => 50_000 } as unknown as Context;
 const epoch = (iso: string): string => String(Math.floor(Date.parse(iso) / 1000));
 
 const event = (name: string): unknown =>
@@ -79,18 +78,17 @@ const describes = (deployments: Deployment[], rollback = false) =>
 
 const keyOf = (input: { Item?: PutItemCommandInput['Item'] }): string => input.Item?.id?.S ?? '';
 
-/** Stored claim of the trigger by another execution (what Powertools wrote for it). */
-const claimedByOther = (executionId: string) =>
-  new ConditionalCheckFailedException({
-    message: 'The conditional request failed',
-    $metadata: {},
-    Item: {
-      id: { S: 'trigger#stored' },
-      status: { S: 'COMPLETED' },
-      expiration: { N: String(Math.floor(Date.now() / 1000) + 3600) },
-      data: { M: { claimedBy: { S: executionId } } },
-    },
+/** The claim of the failure event's trigger, held by another execution. */
+const claimedByOther = (executionId: string) => {
+  const id = claimKey(`deployment:${FAILED_ID}`);
+  dynamoMock.on(PutItemCommand).callsFake((input) => {
+    if (keyOf(input) === id) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    return {};
   });
+  dynamoMock.on(GetItemCommand, { Key: { id: { S: id } } }).resolves({
+    Item: { id: { S: id }, claimedBy: { S: executionId }, expiration: { N: String(Math.floor(NOW.getTime() / 1000) + 3600) } },
+  });
+};
 
 const lockTaken = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
@@ -155,10 +153,7 @@ describe('Prepare decides what to do with a trigger', () => {
 
   it('skips a copy of an ECS failure event that another execution already handles, and takes no lock', async () => {
     // Prepare
-    dynamoMock.on(PutItemCommand).callsFake((input) => {
-      if (keyOf(input).startsWith('trigger#')) throw claimedByOther(EXECUTION_B);
-      return {};
-    });
+    claimedByOther(EXECUTION_B);
 
     // Act
     const request = await prepare(stateFor(event('ecs-deployment-failed')), deps);
@@ -393,7 +388,7 @@ describe('Prepare handler', () => {
 
   it('reads its configuration from the environment and returns the request for $.request', async () => {
     // Act
-    const request = await handler(stateFor(event('manual-start')), context);
+    const request = await handler(stateFor(event('manual-start')));
 
     // Assess
     expect(request).toMatchObject({ action: 'rollback', lockHeld: true, cluster: CLUSTER, service: SERVICE });
