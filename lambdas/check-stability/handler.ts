@@ -1,5 +1,5 @@
 import { ecsClient, elbv2Client } from '../aws/clients';
-import { addStateContext, logger } from '../shared/logger';
+import { logger, withLogging } from '../shared/logger';
 import type { RollbackState, StabilityResult } from '../shared/types';
 import { type CheckStabilityDeps, checkStability, narrowCheckStabilityInput } from './check';
 
@@ -7,10 +7,9 @@ import { type CheckStabilityDeps, checkStability, narrowCheckStabilityInput } fr
 export const deps: CheckStabilityDeps = { ecs: ecsClient, elbv2: elbv2Client, now: () => new Date() };
 
 /** CheckStability task: one look at the followed deployment → $.stability. */
-export const handler = async (event: RollbackState): Promise<StabilityResult> => {
-  addStateContext(event ?? {});
+export const handler = withLogging(async (event: RollbackState): Promise<StabilityResult> => {
   const input = narrowCheckStabilityInput(event);
   const result = await checkStability(input, deps);
   logger.info('stability checked', { stability: result });
   return result;
-};
+});

@@ -1,7 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { snsClient } from '../aws/clients';
 import { findDatabaseSnapshots } from '../aws/rds-snapshots';
-import { addStateContext, logger } from '../shared/logger';
+import { logger, withLogging } from '../shared/logger';
 import type { NotificationResult, NotifyInput } from '../shared/types';
 import { type NotifyDeps, type NotifySettings, narrowNotifyInput, notify } from './notify';
 
@@ -19,9 +19,8 @@ export const deps: NotifyDeps = {
 };
 
 /** Notify task: publish the outcome to SNS → $.notification. */
-export const handler = async (event: NotifyInput): Promise<NotificationResult> => {
+export const handler = withLogging(async (event: NotifyInput): Promise<NotificationResult> => {
   const input = narrowNotifyInput(event);
-  addStateContext(input.state);
   try {
     const result = await notify(input, settings, deps);
     logger.info('notification sent', { notification: result });
@@ -29,4 +28,4 @@ export const handler = async (event: NotifyInput): Promise<NotificationResult> =
   } finally {
     if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
   }
-};
+});

@@ -3,7 +3,7 @@ import { describeServiceFacts } from '../aws/service-facts';
 import { createStateTable } from '../aws/state-table';
 import { once } from '../shared/config';
 import { readPrepareConfig } from './config';
-import { addStateContext, logger } from '../shared/logger';
+import { addStateContext, logger, withLogging } from '../shared/logger';
 import type { RollbackRequest, RollbackState } from '../shared/types';
 import { prepare } from './prepare';
 
@@ -18,8 +18,7 @@ const setup = once(() => {
 });
 
 /** Prepare: the execution's input → RollbackRequest at `$.request` (rollback, skip or watch). */
-export const handler = async (event: RollbackState): Promise<RollbackRequest> => {
-  addStateContext(event ?? {});
+export const handler = withLogging(async (event: RollbackState): Promise<RollbackRequest> => {
   const { config, stateTable, claims, defaultRegion } = setup();
   const request = await prepare(event, {
     config,
@@ -37,4 +36,4 @@ export const handler = async (event: RollbackState): Promise<RollbackRequest> =>
     lockHeld: request.lockHeld,
   });
   return request;
-};
+});

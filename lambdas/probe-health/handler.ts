@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ecsClient, elbv2Client } from '../aws/clients';
 import { type ProbeSettings, readProbeSettings } from '../core/health';
-import { addStateContext, logger } from '../shared/logger';
+import { logger, withLogging } from '../shared/logger';
 import type { HealthResult, RollbackState } from '../shared/types';
 import { narrowProbeHealthInput, type ProbeHealthDeps, probeHealth } from './probe';
 
@@ -19,11 +19,10 @@ export const deps: ProbeHealthDeps = {
 let settings: ProbeSettings | undefined;
 
 /** ProbeHealth task: target-group and/or HTTP health of the rollback → $.health. */
-export const handler = async (event: RollbackState): Promise<HealthResult> => {
-  addStateContext(event ?? {});
+export const handler = withLogging(async (event: RollbackState): Promise<HealthResult> => {
   settings ??= readProbeSettings(process.env);
   const input = narrowProbeHealthInput(event);
   const result = await probeHealth(input, settings, deps);
   logger.info('health probed', { health: result });
   return result;
-};
+});

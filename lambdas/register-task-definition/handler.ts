@@ -1,6 +1,6 @@
 /** RegisterTaskDefinition: the task definition the rollback deploys ($.registration). */
 import { ValidationError } from '../shared/errors';
-import { addStateContext, logger } from '../shared/logger';
+import { logger, withLogging } from '../shared/logger';
 import type { Registration, RollbackState } from '../shared/types';
 import { registerRollbackTaskDefinition } from './register';
 
@@ -14,10 +14,9 @@ function narrow(event: RollbackState) {
 }
 
 /** Step Functions task: reuses or registers the rollback task definition. */
-export const handler = async (event: RollbackState): Promise<Registration> => {
+export const handler = withLogging(async (event: RollbackState): Promise<Registration> => {
   const { request, target, executionId } = narrow(event);
-  addStateContext(event);
   const registration = await registerRollbackTaskDefinition(target, request.serviceConfig, executionId);
   logger.info('rollback task definition ready', { taskDefinitionArn: registration.taskDefinitionArn, registered: registration.registered });
   return registration;
-};
+});

@@ -1,6 +1,6 @@
 import { createStateTable } from '../aws/state-table';
 import { once, readReleaseLockConfig } from '../shared/config';
-import { addStateContext, logger } from '../shared/logger';
+import { logger, withLogging } from '../shared/logger';
 import type { RollbackState } from '../shared/types';
 import { type LockReleaseResult, releaseLock } from './release';
 
@@ -10,11 +10,10 @@ const setup = once(() => {
 });
 
 /** ReleaseLock: frees this execution's lock and starts the cool-down after its rollback; `$.lockRelease`. */
-export const handler = async (event: RollbackState): Promise<LockReleaseResult> => {
-  addStateContext(event ?? {});
+export const handler = withLogging(async (event: RollbackState): Promise<LockReleaseResult> => {
   if (event?.request === undefined) return { released: false };
   const { config, stateTable } = setup();
   const result = await releaseLock(event, { stateTable, cooldownMinutes: config.cooldownMinutes });
   logger.info('Lock released', { ...result });
   return result;
-};
+});

@@ -1,7 +1,7 @@
 /** ResolveTarget: the last known-good task definition or image of the service ($.target). */
 import { resolveTarget } from '../core/target';
 import { ValidationError } from '../shared/errors';
-import { addStateContext, logger } from '../shared/logger';
+import { logger, withLogging } from '../shared/logger';
 import type { RollbackRequest, RollbackState, TargetResolution } from '../shared/types';
 import { gatherTargetFacts } from './facts';
 
@@ -11,10 +11,9 @@ function requestOf(event: RollbackState): RollbackRequest {
 }
 
 /** Step Functions task: gathers the facts, decides with resolveTarget(), stamps the time. */
-export const handler = async (event: RollbackState): Promise<TargetResolution> => {
+export const handler = withLogging(async (event: RollbackState): Promise<TargetResolution> => {
   const request = requestOf(event);
-  addStateContext(event);
   const decision = resolveTarget(await gatherTargetFacts(request));
   logger.info('rollback target resolved', { outcome: decision.outcome, source: decision.source, reason: decision.reason });
   return { ...decision, resolvedAt: new Date().toISOString() };
-};
+});

@@ -1,7 +1,7 @@
 import { ecsClient } from '../aws/clients';
 import { recordRollbackDeployment } from '../aws/state-table';
 import { once, readStateTableName } from '../shared/config';
-import { addStateContext, logger } from '../shared/logger';
+import { logger, withLogging } from '../shared/logger';
 import type { DeploymentRef, RollbackState } from '../shared/types';
 import { narrowUpdateServiceInput, startRollbackDeployment, type UpdateServiceDeps } from './deploy';
 
@@ -13,10 +13,9 @@ export const deps: UpdateServiceDeps = {
 };
 
 /** UpdateService task: deploy $.registration (once, even when retried), record it for the loop guard → $.deployment. */
-export const handler = async (event: RollbackState): Promise<DeploymentRef> => {
-  addStateContext(event ?? {});
+export const handler = withLogging(async (event: RollbackState): Promise<DeploymentRef> => {
   const input = narrowUpdateServiceInput(event);
   const deployment = await startRollbackDeployment(input, deps);
   logger.info('rollback deployment started', { deployment });
   return deployment;
-};
+});
