@@ -1,7 +1,8 @@
 /**
  * Gathers what lambdas/core/target.ts decides on, in DESIGN.md's order, asking AWS only as far
  * as needed: the explicit target first (an unknown one stops here), then the service and what
- * it runs, then the deployment history, the ACTIVE deployment, and ECR last.
+ * it runs, then the deployment history, the ACTIVE deployment, and ECR last. The project's ECR
+ * container is looked for only when the target is an image (explicit or the ECR fallback).
  */
 import type { ECRClient, ImageIdentifier } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
@@ -125,15 +126,20 @@ export async function gatherTargetFacts(
   const service = await describeServiceSnapshot(request.cluster, request.service, ecs);
   const running = await describeTaskDefinition(service.taskDefinition, ecs);
   const current = toTaskDefinitionRef(running.taskDefinition);
-  const projectNames = selectProjectContainers(running.taskDefinition, config);
-  const projectImages = current.images.filter((c) => projectNames.includes(c.containerName)).map((c) => c.image);
   const base = { service: request.service, ecrRepository: repository, current };
+  // Only image-based targets (explicit image, ECR fallback) swap the project's containers; a task
+  // definition from the request or the history is deployed as is, whatever registry its images use.
+  const projectImagesNow = (): string[] => {
+    const projectNames = selectProjectContainers(running.taskDefinition, config);
+    return current.images.filter((c) => projectNames.includes(c.containerName)).map((c) => c.image);
+  };
 
   if (explicitTaskDefinitionArn !== undefined) {
     requireSameFamily(lookup?.value ?? explicitTaskDefinitionArn, explicitFamily, current, request.service);
     return { ...base, currentDigests: [], explicitTaskDefinitionArn };
   }
   if (explicitImage !== undefined) {
+    const projectImages = projectImagesNow();
     const tag = lookup?.field === 'imageDigest' ? undefined : lookup?.value;
     const image: ImageRef = toImageRef(explicitImage, repositoryUriFor(projectImages, explicitImage, request.region), tag);
     return { ...base, currentDigests: await lookUpCurrentDigests(projectImages, repository, ecr), explicitImage: image };
@@ -145,6 +151,7 @@ export async function gatherTargetFacts(
   const active = pickActiveDeployment(service, failing);
   if (active !== undefined) return { ...base, currentDigests: [], activeDeploymentTaskDefinitionArn: active.taskDefinition };
 
+  const projectImages = projectImagesNow();
   const listed = await listImages(repository, ecr);
   const previousImage = pickPreviousImage(listed, projectImages);
   return {

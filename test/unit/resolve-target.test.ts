@@ -289,3 +289,65 @@ describe('ResolveTarget: automatic', () => {
     expect(target).toMatchObject({ outcome: 'skip', source: 'deployment-history', reason: REASONS.ALREADY_ON_TARGET, taskDefinitionArn: TD(15) });
   });
 });
+
+describe('ResolveTarget: a service whose images come from elsewhere than the configured ECR repository', () => {
+  /** riderapp:15 with every image from another registry: no container matches ECR repository riderapp. */
+  function runningImagesFrom(image: (name: string) => string): void {
+    const described = fixture<{ taskDefinition: { containerDefinitions: { name: string; image: string }[] } }>('ecs-task-definition-riderapp-15');
+    for (const container of described.taskDefinition.containerDefinitions) container.image = image(container.name);
+    ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: TD(15) }).resolves(described as never);
+  }
+
+  it.each([
+    ['another registry', (name: string) => `ghcr.io/riderapp/${name}:15`],
+    ['an ECR repository named differently', (name: string) => `111122223333.dkr.ecr.us-east-1.amazonaws.com/rider-${name}:15`],
+  ])('rolls back to riderapp:14 from the deployment history when images come from %s', async (_where, image) => {
+    // Prepare
+    runningImagesFrom(image);
+    withHistory();
+
+    // Act
+    const target = await handler(stateWith());
+
+    // Assess
+    expect(target).toMatchObject({ outcome: 'rollback', source: 'deployment-history', taskDefinitionArn: TD(14), current: { arn: TD(15) } });
+    expect(ecrMock).not.toHaveReceivedCommand(DescribeImagesCommand);
+  });
+
+  it('rolls back to the ACTIVE deployment in flight when images come from another registry', async () => {
+    // Prepare
+    runningImagesFrom((name) => `ghcr.io/riderapp/${name}:15`);
+    ecsMock.on(DescribeServicesCommand).resolves(fixture('ecs-describe-services-in-flight'));
+
+    // Act
+    const target = await handler(stateWith());
+
+    // Assess
+    expect(target).toMatchObject({ outcome: 'rollback', source: 'active-deployment', taskDefinitionArn: TD(14) });
+  });
+
+  it('rolls back to an explicit task definition when images come from another registry', async () => {
+    // Prepare
+    runningImagesFrom((name) => `ghcr.io/riderapp/${name}:15`);
+
+    // Act
+    const target = await handler(stateWith({ taskDefinition: 'riderapp:14' }));
+
+    // Assess
+    expect(target).toMatchObject({ outcome: 'rollback', source: 'explicit-task-definition', taskDefinitionArn: TD(14) });
+  });
+
+  it('names serviceConfig.ecrRepository only when it needs the ECR fallback and no container uses that repository', async () => {
+    // Prepare
+    runningImagesFrom((name) => `ghcr.io/riderapp/${name}:15`);
+
+    // Act
+    const resolving = handler(stateWith());
+
+    // Assess
+    await expect(resolving).rejects.toThrow(ValidationError);
+    await expect(resolving).rejects.toMatchObject({ field: 'serviceConfig.ecrRepository' });
+    expect(ecsMock).toHaveReceivedCommand(ListServiceDeploymentsCommand);
+    expect(ecrMock).not.toHaveReceivedCommand(DescribeImagesCommand);
+  });
+});
