@@ -3,8 +3,12 @@
  * target, a command → the state machine's ManualStartInput. No I/O here.
  */
 import { parseArgs } from 'node:util';
+import { excerpt } from '../lambdas/shared/excerpt';
 import type { ExplicitTarget, ManualStartInput, RollbackType } from '../lambdas/shared/types';
 import { UsageError } from './exit-codes';
+
+/** A value the user typed, as a usage error quotes it (cut when long). */
+const quoted = (value: unknown): string => excerpt(JSON.stringify(value) ?? String(value));
 
 export const ROLLBACK_TYPES: readonly RollbackType[] = ['application', 'infrastructure', 'database', 'full'];
 
@@ -141,7 +145,7 @@ export function classifyTarget(value: string): ExplicitTarget {
   if (COMMIT.test(to)) return { commit: to };
   if (IMAGE_TAG.test(to)) return { imageTag: to };
   throw new UsageError(
-    `--to ${JSON.stringify(value)}: not a revision (riderapp:14), task definition ARN, image tag, sha256: digest or commit SHA`,
+    `--to ${quoted(value)}: not a revision (riderapp:14), task definition ARN, image tag, sha256: digest or commit SHA`,
   );
 }
 
@@ -200,7 +204,7 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(value)})`);
+    throw new UsageError(`--${name} must be a whole number from 1 to ${max} (got ${quoted(value)})`);
   }
   return n;
 }
@@ -236,7 +240,7 @@ export function parseCommand(argv: readonly string[]): Command {
     throw new UsageError('no command: use start, status or history (ecs-rollback --help)');
   }
   if (!(COMMANDS as string[]).includes(name)) {
-    throw new UsageError(`unknown command ${JSON.stringify(name)}: use start, status or history (ecs-rollback --help)`);
+    throw new UsageError(`unknown command ${quoted(name)}: use start, status or history (ecs-rollback --help)`);
   }
   const command = name as Exclude<HelpTopic, 'main'>;
   if (values.help === true) return { kind: 'help', topic: command };
@@ -278,7 +282,7 @@ export function parseCommand(argv: readonly string[]): Command {
   }
 
   if (rest.length > 0) {
-    throw new UsageError(`${command} takes no positional argument (got ${JSON.stringify(rest[0])})`);
+    throw new UsageError(`${command} takes no positional argument (got ${quoted(rest[0])})`);
   }
 
   if (command === 'history') {
@@ -292,7 +296,7 @@ export function parseCommand(argv: readonly string[]): Command {
 
   const type = nonEmpty('type', values.type);
   if (type !== undefined && !(ROLLBACK_TYPES as string[]).includes(type)) {
-    throw new UsageError(`--type must be one of ${ROLLBACK_TYPES.join(', ')} (got ${JSON.stringify(type)})`);
+    throw new UsageError(`--type must be one of ${ROLLBACK_TYPES.join(', ')} (got ${quoted(type)})`);
   }
   const to = nonEmpty('to', values.to);
   return {

@@ -3,6 +3,7 @@
  * named by `-c config=path`, validated at synth time. Every error names the field and the bad value.
  */
 import { backoffSeconds } from '../lambdas/core/health';
+import { excerpt } from '../lambdas/shared/excerpt';
 
 /** How the UnHealthyHostCount alarm treats periods without data (CloudWatch TreatMissingData). */
 export type TreatMissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
@@ -615,6 +616,5 @@ function optional<T>(value: unknown, parse: (value: unknown) => T): T | undefine
 
 function show(value: unknown): string {
   if (value === undefined) return 'undefined';
-  const text = JSON.stringify(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  return excerpt(JSON.stringify(value) ?? String(value));
 }

@@ -4,6 +4,7 @@
  * against it), `skip` (notify only) or `watch` (follow ECS's own rollback). Prepare applies them
  * in the order of GUARD_ORDER and the first verdict that is not `rollback` wins.
  */
+import { excerpt } from '../shared/excerpt';
 import type { DeploymentRef, RollbackType, Trigger } from '../shared/types';
 import { REASONS, type Reason } from './reasons';
 
@@ -313,6 +314,8 @@ export function checkEcsRollback(trigger: Trigger, facts: ServiceFacts, dryRun: 
  * deployment (a person's, or ECS's finished rollback) replaced it, and rolling back would undo
  * that. EventBridge retries a delivery for hours, so a failure event can arrive after the next
  * deployment. Applied after checkEcsRollback: an ECS rollback still under way is followed.
+ * A failed deployment the service does not list at all (DescribeServices shows PRIMARY, ACTIVE
+ * and recent INACTIVE ones) is skipped too, and said so: it is not what runs now.
  * Caveat: a service that lists no PRIMARY deployment is not judged.
  */
 export function checkFailedDeploymentSuperseded(trigger: Trigger, cluster: string, service: string, facts: ServiceFacts): GuardVerdict {
@@ -322,12 +325,23 @@ export function checkFailedDeploymentSuperseded(trigger: Trigger, cluster: strin
     return PASS('The failed deployment is the service\'s latest.');
   }
   const target = primary.taskDefinitionArn.split('/').pop() ?? primary.taskDefinitionArn;
+  const now = `deployment ${primary.id} (${target}, ${primary.rolloutState ?? 'rollout state unknown'})`;
+  if (!facts.deployments.some((d) => d.id === failedId)) {
+    return {
+      action: 'skip',
+      reason: REASONS.DEPLOYMENT_SUPERSEDED,
+      message:
+        `Deployment ${excerpt(failedId)} failed, but ${serviceName(cluster, service)} does not list it among its deployments ` +
+        `(ECS lists ${facts.deployments.map((d) => d.id).join(', ')}; the newest is ${now}); a failure of a deployment ` +
+        'the service no longer knows is only reported, nothing was changed.',
+    };
+  }
   return {
     action: 'skip',
     reason: REASONS.DEPLOYMENT_SUPERSEDED,
     message:
-      `Deployment ${failedId} failed, but ${serviceName(cluster, service)} has moved on to deployment ${primary.id} ` +
-      `(${target}, ${primary.rolloutState ?? 'rollout state unknown'}); rolling back would undo it, so this failure is only reported.`,
+      `Deployment ${failedId} failed, but ${serviceName(cluster, service)} has moved on to ${now}; ` +
+      'rolling back would undo it, so this failure is only reported.',
   };
 }
 

@@ -8,6 +8,7 @@ import { parse } from '@aws-lambda-powertools/parser';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { ValidationError } from '../shared/errors';
+import { excerpt } from '../shared/excerpt';
 import type { ExplicitTarget, RollbackType, ServiceConfig, Trigger } from '../shared/types';
 
 /** The EventBridge detail-type of ECS deployment state changes. */
@@ -40,7 +41,7 @@ export interface ParsedTrigger {
   readonly rollbackType: RollbackType;
 }
 
-const show = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+const show = (value: unknown): string => excerpt(value);
 
 const expected =
   (what: string) =>
@@ -100,6 +101,16 @@ const COMMIT = /^[0-9a-fA-F]{7,40}$/;
 const format = (pattern: RegExp, what: string) =>
   text(what).refine((value) => pattern.test(value), { error: (issue) => `expected ${what}, got ${show(issue.input)}` });
 
+/** Longest `reason` of a manual start, in characters. */
+export const REASON_MAX_CHARACTERS = 1000;
+/** Longest `requestedBy` of a manual start, in characters. */
+export const REQUESTED_BY_MAX_CHARACTERS = 200;
+
+const boundedText = (max: number) =>
+  z.string({ error: expected('a string') }).max(max, {
+    error: (issue) => `expected at most ${max} characters, got ${typeof issue.input === 'string' ? issue.input.length : '?'}`,
+  });
+
 const ManualStart = z.strictObject({
   cluster: text('a cluster name').optional(),
   service: text('a service name').optional(),
@@ -117,8 +128,8 @@ const ManualStart = z.strictObject({
     .optional(),
   dryRun: booleanish.optional(),
   confirm: z.string({ error: expected('"CONFIRM"') }).optional(),
-  reason: z.string({ error: expected('a string') }).max(1000).optional(),
-  requestedBy: z.string({ error: expected('a string') }).max(200).optional(),
+  reason: boundedText(REASON_MAX_CHARACTERS).optional(),
+  requestedBy: boundedText(REQUESTED_BY_MAX_CHARACTERS).optional(),
   rollbackType: z
     .enum(['application', 'infrastructure', 'database', 'full'], {
       error: expected('application, infrastructure, database or full'),
@@ -149,15 +160,22 @@ function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<
   if (first === undefined) throw new ValidationError('input', result.error.message);
   if (first.code === 'unrecognized_keys' && first.keys?.[0] !== undefined) {
     const prefix = fieldOf(first);
-    if (prefix === 'input') throw new ValidationError(first.keys[0], `unknown field (a manual start accepts ${MANUAL_FIELDS})`);
-    throw new ValidationError(`${prefix}.${first.keys[0]}`, `unknown field (${prefix} accepts ${TARGET_FIELDS})`);
+    const key = show(first.keys[0]);
+    if (prefix === 'input') throw new ValidationError(key, `unknown field (a manual start accepts ${MANUAL_FIELDS})`);
+    throw new ValidationError(`${prefix}.${key}`, `unknown field (${prefix} accepts ${TARGET_FIELDS})`);
   }
   const message = /received undefined$/.test(first.message) ? 'required' : first.message;
   throw new ValidationError(fieldOf(first), message);
 }
 
-const configuredList = (services: readonly ServiceConfig[]): string =>
-  services.map((s) => `${s.cluster}/${s.service}`).join(', ');
+/** How many configured services an error lists before "and N more". */
+const LISTED_SERVICES = 5;
+
+const configuredList = (services: readonly ServiceConfig[]): string => {
+  const names = services.slice(0, LISTED_SERVICES).map((s) => `${s.cluster}/${s.service}`);
+  const more = services.length - names.length;
+  return more > 0 ? `${names.join(', ')} and ${more} more` : names.join(', ');
+};
 
 /** The configured service named by cluster (when known) and service; a ValidationError otherwise. */
 export function findServiceConfig(
@@ -170,10 +188,10 @@ export function findServiceConfig(
   const match = cluster === undefined ? byName : byName.filter((s) => s.cluster === cluster);
   if (match.length === 1 && match[0] !== undefined) return match[0];
   if (match.length > 1) {
-    throw new ValidationError('cluster', `${service} is configured in several clusters (${configuredList(match)}); name the cluster`);
+    throw new ValidationError('cluster', `${show(service)} is configured in several clusters (${configuredList(match)}); name the cluster`);
   }
   const name = cluster !== undefined && byName.length > 0 ? `${cluster}/${service}` : service;
-  throw new ValidationError(field, `${name} is not configured for rollback; configured: ${configuredList(services)}`);
+  throw new ValidationError(field, `${show(name)} is not configured for rollback; configured: ${configuredList(services)}`);
 }
 
 const SERVICE_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):service\/(.+)$/;
@@ -245,8 +263,8 @@ function parseAlarm(input: unknown, ctx: TriggerContext): ParsedTrigger {
     throw new ValidationError(
       'detail.alarmName',
       linked.length === 0
-        ? `${alarmName} is not linked to any configured service; configured: ${configuredList(ctx.services)}`
-        : `${alarmName} is linked to several services (${configuredList(linked)}); link it to one`,
+        ? `${show(alarmName)} is not linked to any configured service; configured: ${configuredList(ctx.services)}`
+        : `${show(alarmName)} is linked to several services (${configuredList(linked)}); link it to one`,
     );
   }
   const serviceConfig = linked[0];
@@ -281,7 +299,7 @@ function manualServiceConfig(
   if (start.cluster !== undefined) throw new ValidationError('service', 'required with cluster');
   if (start.project === undefined) throw new ValidationError('service', 'give cluster and service, or project');
   if (start.project !== ctx.projectName) {
-    throw new ValidationError('project', `expected ${ctx.projectName}, got ${start.project}`);
+    throw new ValidationError('project', `expected ${ctx.projectName}, got ${show(start.project)}`);
   }
   const only = ctx.services.length === 1 ? ctx.services[0] : undefined;
   const byConvention = ctx.services.find(

@@ -312,6 +312,35 @@ describe('superseded failure guard', () => {
     expect(verdict.action).toBe(action);
     if (verdict.action === 'skip') expect(verdict.reason).toBe(REASONS.DEPLOYMENT_SUPERSEDED);
   });
+
+  it('says the service moved on to riderapp:16 when a person deployed it since', () => {
+    // Act
+    const verdict = checkFailedDeploymentSuperseded(deploymentFailed, CLUSTER, SERVICE, facts([deployed16, failedRiderapp15], false));
+
+    // Assess
+    expect(verdict.message).toBe(
+      `Deployment ${FAILED_ID} failed, but riderapp-cluster/riderapp-service has moved on to deployment ${deployed16.id} ` +
+        '(riderapp:16, IN_PROGRESS); rolling back would undo it, so this failure is only reported.',
+    );
+  });
+
+  it('says a failure of a deployment the service does not list is only reported, never that the service moved on to the failed one', () => {
+    // Prepare: the event names an id ECS does not list; riderapp:15, the one that failed, is still PRIMARY
+    const unknown: Trigger = { ...deploymentFailed, id: 'deployment:ecs-svc/0000000000000000000', deploymentId: 'ecs-svc/0000000000000000000' };
+    const stillPrimary: DeploymentFact = { ...failedRiderapp15, status: 'PRIMARY' };
+
+    // Act
+    const verdict = checkFailedDeploymentSuperseded(unknown, CLUSTER, SERVICE, facts([stillPrimary], false));
+
+    // Assess
+    expect(verdict).toMatchObject({ action: 'skip', reason: REASONS.DEPLOYMENT_SUPERSEDED });
+    expect(verdict.message).not.toContain('moved on');
+    expect(verdict.message).toBe(
+      'Deployment ecs-svc/0000000000000000000 failed, but riderapp-cluster/riderapp-service does not list it among its deployments ' +
+        `(ECS lists ${FAILED_ID}; the newest is deployment ${FAILED_ID} (riderapp:15, FAILED)); a failure of a deployment ` +
+        'the service no longer knows is only reported, nothing was changed.',
+    );
+  });
 });
 
 describe('lock guard', () => {

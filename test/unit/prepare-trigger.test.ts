@@ -334,3 +334,51 @@ describe('rejecting bad input with the field named', () => {
     );
   });
 });
+
+describe('over-long input: the limit named, the value cut', () => {
+  it.each([
+    { field: 'reason', limit: 1000 },
+    { field: 'requestedBy', limit: 200 },
+  ])('answers an over-long $field with its length limit ($limit characters), not "expected a string"', ({ field, limit }) => {
+    // Act
+    const error = validationErrorOf(() => parseTrigger({ ...manual, [field]: 'x'.repeat(limit + 1) }, ctx));
+
+    // Assess
+    expect(error.field).toBe(field);
+    expect(error.message).toBe(`${field}: expected at most ${limit} characters, got ${limit + 1}`);
+  });
+
+  it.each([
+    { field: 'reason', limit: 1000 },
+    { field: 'requestedBy', limit: 200 },
+  ])('accepts a $field of exactly $limit characters', ({ field, limit }) => {
+    // Act
+    const parsed = parseTrigger({ ...manual, [field]: 'x'.repeat(limit) }, ctx);
+
+    // Assess
+    expect(parsed.trigger.summary).toContain('x'.repeat(limit));
+  });
+
+  const HUGE = 's'.repeat(200_000);
+  it.each([
+    { scenario: 'a 200 kB service name in a manual start', input: { ...manual, service: HUGE }, field: 'service' },
+    {
+      scenario: 'a 200 kB service name in a deployment failure event',
+      input: { ...ecsFailed, resources: [`arn:aws:ecs:us-east-1:111122223333:service/riderapp-cluster/${HUGE}`] },
+      field: 'service',
+    },
+    { scenario: 'a 200 kB project name', input: { project: HUGE, dryRun: true }, field: 'project' },
+    { scenario: 'a 200 kB image tag', input: { ...manual, target: { imageTag: HUGE } }, field: 'target.imageTag' },
+    { scenario: 'a 200 kB alarm name', input: { ...alarmEvent, detail: { ...alarmDetail, alarmName: HUGE } }, field: 'detail.alarmName' },
+    { scenario: 'a 200 kB input string', input: HUGE, field: 'input' },
+    { scenario: 'a 200 kB unknown field name', input: { ...manual, [HUGE]: true }, field: undefined },
+  ])('quotes only a short prefix of $scenario', ({ input, field }) => {
+    // Act
+    const error = validationErrorOf(() => parseTrigger(input, ctx));
+
+    // Assess
+    if (field !== undefined) expect(error.field).toBe(field);
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.message).toContain(`${'s'.repeat(64)}… (200000 characters)`);
+  });
+});
