@@ -3,13 +3,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ServiceConfig } from '../lambdas/shared/types';
-import type { TaskFunctionId } from '../statemachine/definition';
+import { readDefinitionText, type TaskFunctionId } from '../statemachine/definition';
 import { type AppConfig, probeBudgetSeconds, type ServiceSettings, unhealthyHostAlarmName } from './config';
 import { type TaskFunctionSettings, TaskFunctions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { StateTable } from './constructs/state-table';
 import { RollbackTriggers, type UnhealthyHostAlarmSpec } from './constructs/triggers';
 import { RollbackWorkflow } from './constructs/workflow';
+import { addLimitsCheck } from './limits';
 import { acknowledgeWildcards, type Grant, type ServiceResources, taskGrants } from './permissions';
 
 /** Powertools service name of every function. */
@@ -152,6 +153,8 @@ export class RollbackStack extends Stack {
       id: 'AwsSolutions-SQS3',
       reason: "This queue is the dead-letter queue of the EventBridge rules' state machine target; a DLQ has no DLQ of its own.",
     });
+
+    addLimitsCheck(this, [{ stateMachine: this.workflow.stateMachine, definition: readDefinitionText() }]);
 
     new CfnOutput(this, 'StateMachineArn', {
       value: this.workflow.stateMachine.stateMachineArn,
