@@ -134,6 +134,8 @@ export function unmetExpectations(world: World, expected: ExpectedEnding, outcom
   if (expected.registrations !== undefined && outcome.registrations !== expected.registrations) {
     unmet.push(`${outcome.registrations} task definitions were registered, expected ${expected.registrations}`);
   }
+  const contract = world.standIn.contract.violations;
+  if (contract.length > 0) unmet.push(`the stand-in left AWS's API models ${contract.length} time(s): ${world.standIn.contract.summary().split('\n')[0]}`);
   return unmet;
 }
 

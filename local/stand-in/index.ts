@@ -5,6 +5,7 @@
  */
 import { CallLog } from './calls';
 import { ModelClock } from './clock';
+import { ContractLog } from './contract';
 import type { EventListener } from './events';
 import { Faults } from './faults';
 import { AwsModel, type Timings } from './model';
@@ -14,6 +15,7 @@ import type { PublishedMessage } from './sns';
 
 export { CallLog, type CallRecord } from './calls';
 export { type ClockOptions, ModelClock } from './clock';
+export { ContractLog, type ContractViolation, checkEvent, checkRequest, checkResponse } from './contract';
 export * from './events';
 export { type ActiveFault, type FaultKind, type FaultSpec, Faults, faultError } from './faults';
 export * from './model';
@@ -60,6 +62,8 @@ export interface StandIn {
   readonly clock: ModelClock;
   readonly faults: Faults;
   readonly calls: CallLog;
+  /** What the requests and answers broke of AWS's API models (the SDK's schemas); empty when all conform. */
+  readonly contract: ContractLog;
   /** Every SNS message published, in order. */
   readonly published: PublishedMessage[];
   /** The seeded story, when `riderapp` was set. */
@@ -102,7 +106,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const faults = new Faults();
   const calls = new CallLog();
   const published: PublishedMessage[] = [];
-  const server = await startServer({ model, faults, calls, published }, { port: options.port });
+  const contract = new ContractLog();
+  model.onEvent((event) => contract.recordEvent(event));
+  const server = await startServer({ model, faults, calls, published, contract }, { port: options.port });
   const autoTickMs = options.autoTickMs ?? (clock.speed > 0 ? 200 : 0);
   const ticker = autoTickMs > 0 ? setInterval(() => model.tick(), autoTickMs) : undefined;
   ticker?.unref();
@@ -113,6 +119,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     clock,
     faults,
     calls,
+    contract,
     published,
     riderapp,
     onEvent: (listener) => model.onEvent(listener),

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CallLog, keyParams } from './calls';
+import type { ContractLog } from './contract';
 import { ECR_TARGET_PREFIX, handleEcr } from './ecr';
 import { ECS_TARGET_PREFIX, handleEcs } from './ecs';
 import { ELBV2_VERSION, ELBV2_XMLNS, handleElbv2 } from './elbv2';
@@ -35,6 +36,8 @@ export interface ServerDeps {
   readonly faults: Faults;
   readonly calls: CallLog;
   readonly published: PublishedMessage[];
+  /** Checks every request and answer against the SDK's API models, when given. */
+  readonly contract?: ContractLog;
 }
 
 /** A running server. */
@@ -140,7 +143,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireRespo
     record.faults = outcome.applied;
     if (outcome.latencyMs > 0) await sleep(outcome.latencyMs);
     if ('error' in outcome && outcome.error !== undefined) throw outcome.error;
-    response = answer(r, requestId, dispatch(deps, r, outcome.notFound));
+    const result = dispatch(deps, r, outcome.notFound);
+    deps.contract?.record(r.service, r.operation, r.input, result);
+    response = answer(r, requestId, result);
   } catch (error) {
     if (error instanceof ApiError) {
       response = fail(r, requestId, error);

@@ -1,5 +1,5 @@
 /** The end-to-end tests' worlds: the bundled functions built once per file, each test's world disposed after it. */
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import {
   type Bundles,
   buildBundles,
@@ -31,6 +31,8 @@ export function useBundledWorlds(): BundledWorlds {
   afterAll(() => removeBundles());
 
   afterEach(async () => {
+    const contract = world?.standIn.contract;
+    if (contract !== undefined) expect(contract.violations, `the stand-in left AWS's API models:\n${contract.summary()}`).toEqual([]);
     await world?.dispose();
     world = undefined;
   });
