@@ -34,7 +34,20 @@ export interface LocalRunOptions {
   readonly maxTransitions?: number;
   /** Called for every state entered, as it happens. */
   readonly onStateEntered?: (stateName: string, input: unknown) => void;
+  /** Called for every step of the execution, as Step Functions would write it to the history. */
+  readonly onHistoryEvent?: (event: LocalHistoryEvent) => void;
+  /** Stops the execution (StopExecution): it ends ABORTED. */
+  readonly signal?: AbortSignal;
+  /** Name of the state machine in the execution ARN. @default 'ecs-auto-rollback' */
+  readonly stateMachineName?: string;
 }
+
+/** One step of a local execution, in the terms of the Step Functions execution history. */
+export type LocalHistoryEvent =
+  | { readonly type: 'StateEntered'; readonly stateName: string; readonly stateType: string; readonly input: unknown }
+  | { readonly type: 'StateExited'; readonly stateName: string; readonly stateType: string; readonly output: unknown }
+  | { readonly type: 'StateRetried' | 'StateCaught'; readonly stateName: string; readonly stateType: string }
+  | { readonly type: 'ExecutionFailed'; readonly error: string; readonly cause: string };
 
 export interface LocalRunResult {
   readonly status: 'SUCCEEDED' | 'FAILED' | 'ABORTED';
@@ -101,7 +114,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const definition = renderDefinition(substitutions);
   const functionsByState = taskStateFunctions(definition, substitutions);
   const executionName = options.executionName ?? `local-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:ecs-auto-rollback:${executionName}`;
+  const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${options.stateMachineName ?? 'ecs-auto-rollback'}:${executionName}`;
 
   let invocations = 0;
   const taskResourceLocalHandlers = Object.fromEntries(
@@ -138,21 +151,33 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   let error: LocalRunResult['error'];
   const maxTransitions = options.maxTransitions ?? 500;
   let aborted = false;
+  const stop = () => {
+    if (!aborted) {
+      aborted = true;
+      execution.abort();
+    }
+  };
+  if (options.signal?.aborted === true) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
   const consumeLogs = (async () => {
     for await (const event of execution.eventLogs) {
+      if ('state' in event) {
+        const { name: stateName, type: stateType } = event.state;
+        if (event.type === 'StateEntered') options.onHistoryEvent?.({ type: 'StateEntered', stateName, stateType, input: event.state.input });
+        else if (event.type === 'StateExited') options.onHistoryEvent?.({ type: 'StateExited', stateName, stateType, output: event.state.output });
+        else if (event.type === 'StateRetried' || event.type === 'StateCaught') options.onHistoryEvent?.({ type: event.type, stateName, stateType });
+      }
       if (event.type === 'StateEntered') {
         statesEntered.push(event.state.name);
         options.onStateEntered?.(event.state.name, event.state.input);
-        if (statesEntered.length > maxTransitions && !aborted) {
-          aborted = true;
-          execution.abort();
-        }
+        if (statesEntered.length > maxTransitions) stop();
       } else if (event.type === 'StateRetried') {
         retried.push(event.state.name);
       } else if (event.type === 'StateCaught') {
         caught.push(event.state.name);
       } else if (event.type === 'ExecutionFailed') {
         error = { Error: event.Error, Cause: String(event.Cause) };
+        options.onHistoryEvent?.({ type: 'ExecutionFailed', error: error.Error, cause: error.Cause });
       }
     }
   })();
@@ -167,6 +192,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     error ??= { Error: cause?.name ?? (e as Error).name, Cause: cause?.message ?? (e as Error).message };
   }
   await consumeLogs;
+  options.signal?.removeEventListener('abort', stop);
   const status = aborted || output === null ? 'ABORTED' : failed ? 'FAILED' : 'SUCCEEDED';
   return {
     status,

@@ -4,7 +4,7 @@
  * timeline (modelled time since the trigger, real time, the AWS calls made in that state).
  */
 import { readDefinitionText, type TaskFunctionId } from '../../statemachine/definition';
-import { type LocalRunResult, runLocally, type TaskHandler } from '../../statemachine/local';
+import { type LocalRunOptions, type LocalRunResult, runLocally, type TaskHandler } from '../../statemachine/local';
 import type {
   DeploymentRef,
   HealthResult,
@@ -16,7 +16,8 @@ import type {
   TargetResolution,
 } from '../../lambdas/shared/types';
 import type { CallRecord, PublishedMessage } from '../stand-in/index';
-import { MODELLED_LAMBDA_LATENCY_MS, type World } from './world';
+import { StepFunctionsStandIn, SFN_TARGET_PREFIX, type TrackedExecution } from './step-functions';
+import { MODELLED_LAMBDA_LATENCY_MS, PROJECT, type World } from './world';
 
 /** The kind of an ASL state. */
 export type StateType = 'Task' | 'Pass' | 'Choice' | 'Wait' | 'Succeed' | 'Fail' | 'Parallel' | 'Map';
@@ -60,6 +61,14 @@ export interface RunRollbackOptions {
   readonly onPhase?: (phase: Phase) => void;
   /** Abort after this many state transitions. @default 300 */
   readonly maxTransitions?: number;
+  /** Each step as Step Functions would write it to the execution history. */
+  readonly onHistoryEvent?: LocalRunOptions['onHistoryEvent'];
+  /** Stops the execution (it ends ABORTED). */
+  readonly signal?: AbortSignal;
+  /** Name of the state machine in the execution ARN. @default the world's (riderapp-ecs-auto-rollback) */
+  readonly stateMachineName?: string;
+  /** The record StartExecution made for this run; without it, the run registers itself with the world's Step Functions. */
+  readonly tracked?: TrackedExecution;
 }
 
 /** What one execution did. */
@@ -306,8 +315,33 @@ class TimelineRecorder {
   }
 }
 
+const stepFunctions = new WeakMap<World, StepFunctionsStandIn>();
+
+/**
+ * The world's rollback state machine served as Step Functions on its stand-in (StartExecution runs
+ * the real ASL with the bundles, as runRollback does); attached on first use.
+ */
+export function stepFunctionsOf(world: World): StepFunctionsStandIn {
+  let sfn = stepFunctions.get(world);
+  if (sfn === undefined) {
+    // The CDK app names the state machine `<project>-ecs-auto-rollback` (lib/rollback-stack.ts stateMachineName).
+    const name = `${PROJECT}-ecs-auto-rollback`;
+    sfn = new StepFunctionsStandIn(world, (input, options) => runRollback(world, input, options), {
+      stateMachineName: name,
+      definition: readDefinitionText(),
+      roleArn: `arn:aws:iam::${world.model.account}:role/${name}-state-machine`,
+    });
+    stepFunctions.set(world, sfn);
+    world.standIn.serveJson(SFN_TARGET_PREFIX, sfn);
+  }
+  return sfn;
+}
+
 /** Runs the real ASL once against the world, with its bundled handlers, and records the timeline. */
 export async function runRollback(world: World, input: unknown, options: RunRollbackOptions = {}): Promise<RollbackRun> {
+  const sfn = stepFunctionsOf(world);
+  const executionName = options.executionName ?? `local-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const tracked = options.tracked ?? sfn.track(executionName, input);
   const startedModel = world.now();
   const startedReal = performance.now();
   const triggerTime = options.triggerTime ?? triggerTimeOf(input, startedModel);
@@ -334,13 +368,19 @@ export async function runRollback(world: World, input: unknown, options: RunRoll
     input,
     handlers,
     settings: world.settings,
-    ...(options.executionName === undefined ? {} : { executionName: options.executionName }),
+    executionName,
+    stateMachineName: options.stateMachineName ?? sfn.stateMachineName,
+    signal: options.signal ?? tracked.record.controller.signal,
+    onHistoryEvent: (event) => {
+      tracked.onHistoryEvent(event);
+      options.onHistoryEvent?.(event);
+    },
     beforeTask: (state, state_input) => recorder.beforeTask(state, state_input),
     onStateEntered: (state) => recorder.entered(state),
     maxTransitions: options.maxTransitions ?? 300,
   });
   const timeline = recorder.finish();
-  return {
+  const run: RollbackRun = {
     result,
     timeline,
     notifications: world.standIn.published.filter((message) => recorder.messageIds.has(message.messageId)),
@@ -349,4 +389,6 @@ export async function runRollback(world: World, input: unknown, options: RunRoll
     modelMs: world.now() - triggerTime,
     realMs: performance.now() - startedReal,
   };
+  tracked.end(run);
+  return run;
 }

@@ -53,6 +53,7 @@ export function faultError(service: ServiceName, kind: 'throttle' | 'server-erro
     ECR: { throttle: ['ThrottlingException', 400, 'Rate exceeded'], 'server-error': ['ServerException', 500, 'Service unavailable. Try again later.'] },
     ELBv2: { throttle: ['Throttling', 400, 'Rate exceeded'], 'server-error': ['InternalFailure', 500, 'An internal error occurred.'] },
     SNS: { throttle: ['Throttled', 429, 'Rate exceeded'], 'server-error': ['InternalError', 500, 'An internal service error occurred.'] },
+    SFN: { throttle: ['ThrottlingException', 400, 'Rate exceeded'], 'server-error': ['InternalFailure', 500, 'An internal error occurred.'] },
   };
   const [code, status, message] = defaults[service][kind];
   return new ApiError(spec.code ?? code, spec.message ?? message, spec.status ?? status);

@@ -10,7 +10,7 @@ import type { EventListener } from './events';
 import { Faults } from './faults';
 import { AwsModel, type Timings } from './model';
 import { type RiderappSeed, type RiderappSeedOptions, seedRiderapp } from './seed';
-import { startServer } from './server';
+import { type JsonService, startServer } from './server';
 import type { PublishedMessage } from './sns';
 
 export { CallLog, type CallRecord } from './calls';
@@ -20,6 +20,7 @@ export * from './events';
 export { type ActiveFault, type FaultKind, type FaultSpec, Faults, faultError } from './faults';
 export * from './model';
 export { ApiError, type ServiceName } from './protocols';
+export type { JsonService } from './server';
 export { type RiderappRevision, type RiderappSeed, type RiderappSeedOptions, seedRiderapp } from './seed';
 export type { PublishedAttribute, PublishedMessage } from './sns';
 
@@ -74,6 +75,8 @@ export interface StandIn {
   clientConfig(extra?: { maxAttempts?: number }): StandInClientConfig;
   /** Moves modelled time forward and runs what became due. */
   advance(ms: number): void;
+  /** Serves one more AWS JSON service under an X-Amz-Target prefix (e.g. Step Functions from the harness). */
+  serveJson(targetPrefix: string, service: JsonService): void;
   /** Stops the server, the background ticks and the clock's timers. */
   stop(): Promise<void>;
 }
@@ -88,6 +91,7 @@ export function standInEnv(endpoint: string, region: string): Record<string, str
     AWS_ENDPOINT_URL_ECR: endpoint,
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
     AWS_ENDPOINT_URL_SNS: endpoint,
+    AWS_ENDPOINT_URL_SFN: endpoint,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: STAND_IN_CREDENTIALS.accessKeyId,
@@ -107,8 +111,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const calls = new CallLog();
   const published: PublishedMessage[] = [];
   const contract = new ContractLog();
+  const jsonServices = new Map<string, JsonService>();
   model.onEvent((event) => contract.recordEvent(event));
-  const server = await startServer({ model, faults, calls, published, contract }, { port: options.port });
+  const server = await startServer({ model, faults, calls, published, contract, jsonServices }, { port: options.port });
   const autoTickMs = options.autoTickMs ?? (clock.speed > 0 ? 200 : 0);
   const ticker = autoTickMs > 0 ? setInterval(() => model.tick(), autoTickMs) : undefined;
   ticker?.unref();
@@ -130,6 +135,9 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       ...(extra.maxAttempts === undefined ? {} : { maxAttempts: extra.maxAttempts }),
     }),
     advance: (ms) => model.advance(ms),
+    serveJson: (targetPrefix, service) => {
+      jsonServices.set(targetPrefix, service);
+    },
     stop: async () => {
       if (ticker !== undefined) clearInterval(ticker);
       clock.dispose();

@@ -5,7 +5,7 @@
  */
 
 /** The four services the stand-in serves. */
-export type ServiceName = 'ECS' | 'ECR' | 'ELBv2' | 'SNS';
+export type ServiceName = 'ECS' | 'ECR' | 'ELBv2' | 'SNS' | 'SFN';
 
 /** An AWS error answer: code (the SDK's error name), HTTP status and message. */
 export class ApiError extends Error {

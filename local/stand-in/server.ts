@@ -38,6 +38,16 @@ export interface ServerDeps {
   readonly published: PublishedMessage[];
   /** Checks every request and answer against the SDK's API models, when given. */
   readonly contract?: ContractLog;
+  /** More AWS JSON services, by X-Amz-Target prefix (e.g. Step Functions, served by the harness). */
+  readonly jsonServices?: ReadonlyMap<string, JsonService>;
+}
+
+/** An AWS JSON (1.0 or 1.1) service served next to the built-in ones. */
+export interface JsonService {
+  /** The service's name in the call log and the contract (e.g. 'SFN'). */
+  readonly name: ServiceName;
+  /** Answers one operation; throws ApiError for an AWS error answer. */
+  handle(operation: string, input: Record<string, unknown>): unknown;
 }
 
 /** A running server. */
@@ -50,7 +60,7 @@ export interface StandInServer {
 }
 
 interface Route {
-  readonly service: ServiceName | 'unknown';
+  readonly service: ServiceName | 'unknown' | JsonService;
   readonly operation: string;
   readonly protocol: 'json' | 'query';
   readonly input: Record<string, unknown>;
@@ -71,13 +81,13 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function route(req: IncomingMessage, body: string): Route {
+function route(req: IncomingMessage, body: string, jsonServices: ServerDeps['jsonServices']): Route {
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string') {
     const dot = target.lastIndexOf('.');
     const prefix = dot < 0 ? target : target.slice(0, dot);
     const operation = dot < 0 ? target : target.slice(dot + 1);
-    const service = JSON_PREFIXES[prefix];
+    const service = JSON_PREFIXES[prefix] ?? jsonServices?.get(prefix);
     return { service: service ?? 'unknown', operation: service === undefined ? target : operation, protocol: 'json', input: parseJsonBody(body), xmlns: '' };
   }
   const form = parseForm(body);
@@ -90,6 +100,7 @@ function route(req: IncomingMessage, body: string): Route {
 
 function dispatch(deps: ServerDeps, r: Route, notFound: boolean): unknown {
   const { model, published } = deps;
+  if (typeof r.service === 'object') return r.service.handle(r.operation, r.input);
   switch (r.service) {
     case 'ECS':
       return handleEcs(r.operation, r.input, { model, notFound });
@@ -122,13 +133,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireRespo
   const realTime = deps.model.clock.realNow();
   let r: Route;
   try {
-    r = route(req, body);
+    r = route(req, body, deps.jsonServices);
   } catch (error) {
     const apiError = error instanceof ApiError ? error : new ApiError('SerializationException', String(error));
     return fail({ protocol: 'json', xmlns: '' }, requestId, apiError);
   }
+  const serviceName = typeof r.service === 'object' ? r.service.name : r.service;
   const record = deps.calls.add({
-    service: r.service,
+    service: serviceName,
     operation: r.operation,
     modelTime,
     realTime,
@@ -139,19 +151,19 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireRespo
   });
   let response: WireResponse;
   try {
-    const outcome = r.service === 'unknown' ? { latencyMs: 0, notFound: false, applied: [] } : deps.faults.take(r.service, r.operation);
+    const outcome = r.service === 'unknown' ? { latencyMs: 0, notFound: false, applied: [] } : deps.faults.take(serviceName as ServiceName, r.operation);
     record.faults = outcome.applied;
     if (outcome.latencyMs > 0) await sleep(outcome.latencyMs);
     if ('error' in outcome && outcome.error !== undefined) throw outcome.error;
     const result = dispatch(deps, r, outcome.notFound);
-    deps.contract?.record(r.service, r.operation, r.input, result);
+    deps.contract?.record(serviceName, r.operation, r.input, result);
     response = answer(r, requestId, result);
   } catch (error) {
     if (error instanceof ApiError) {
       response = fail(r, requestId, error);
     } else {
-      console.error(`stand-in: ${r.service} ${r.operation} failed`, error);
-      response = fail(r, requestId, new ApiError('InternalFailure', `stand-in error in ${r.service} ${r.operation}: ${String(error)}`, 500));
+      console.error(`stand-in: ${serviceName} ${r.operation} failed`, error);
+      response = fail(r, requestId, new ApiError('InternalFailure', `stand-in error in ${serviceName} ${r.operation}: ${String(error)}`, 500));
     }
   }
   record.status = response.status;
