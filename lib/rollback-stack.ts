@@ -1,24 +1,14 @@
-import { Aws, ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { ServiceConfig } from '../lambdas/shared/types';
-import { readDefinitionText, type TaskFunctionId } from '../statemachine/definition';
-import { type AppConfig, probeBudgetSeconds, type ServiceSettings, unhealthyHostAlarmName } from './config';
-import { type TaskFunctionSettings, TaskFunctions } from './constructs/functions';
-import { Notifications } from './constructs/notifications';
-import { StateTable } from './constructs/state-table';
-import { RollbackTriggers, type UnhealthyHostAlarmSpec } from './constructs/triggers';
-import { RollbackWorkflow } from './constructs/workflow';
-import { addLimitsCheck } from './limits';
-import { acknowledgeWildcards, type Grant, type ServiceResources, taskGrants } from './permissions';
+import type { AppConfig } from './config';
+import type { TaskFunctions } from './constructs/functions';
+import type { Notifications } from './constructs/notifications';
+import type { StateTable } from './constructs/state-table';
+import type { RollbackTriggers } from './constructs/triggers';
+import type { RollbackWorkflow } from './constructs/workflow';
+import { EcsAutoRollback } from './ecs-auto-rollback';
 
-/** Powertools service name of every function. */
-export const SERVICE_NAME = 'ecs-auto-rollback';
-/** CloudWatch namespace of the rollback metrics. */
-export const METRICS_NAMESPACE = 'EcsAutoRollback';
-/** Timeout of the tasks whose ASL TimeoutSeconds is 60: a little less, so Lambda reports its own timeout. */
-const TASK_TIMEOUT = Duration.seconds(50);
+export { METRICS_NAMESPACE, SERVICE_NAME, stateMachineName } from './ecs-auto-rollback';
 
 /** Props of {@link RollbackStack}. */
 export interface RollbackStackProps extends StackProps {
@@ -30,179 +20,43 @@ export function stackName(project: string): string {
   return `${project}-ecs-auto-rollback`;
 }
 
-/** Name of the state machine deployed for a project (the one `ecs-rollback --project` finds). */
-export function stateMachineName(project: string): string {
-  return `${project}-ecs-auto-rollback`;
-}
-
 /**
- * One project's watcher: state table, notifications, the eight task functions with least-privilege
- * roles, the state machine, and the triggers (ECS deployment failure, UnHealthyHostCount alarms).
+ * One project's stack (`cdk deploy -c project=<name>`): an {@link EcsAutoRollback} built from the
+ * configuration, and the stack outputs. The construct's id `Default` keeps the logical ids of a
+ * stack deployed before the construct existed.
  */
 export class RollbackStack extends Stack {
-  public readonly table: StateTable;
-  public readonly notifications: Notifications;
-  public readonly functions: TaskFunctions;
-  public readonly workflow: RollbackWorkflow;
-  public readonly triggers: RollbackTriggers;
+  public readonly rollback: EcsAutoRollback;
 
   public constructor(scope: Construct, id: string, props: RollbackStackProps) {
     super(scope, id, props);
-    const config = props.config;
-    const retention = config.logRetentionDays as logs.RetentionDays;
-
-    this.table = new StateTable(this, 'State');
-    this.notifications = new Notifications(this, 'Notifications', {
-      project: config.project,
-      emails: config.notificationEmails,
-      ...(config.topicArn !== undefined && { topicArn: config.topicArn }),
-      ...(config.topicKmsKeyArn !== undefined && { topicKmsKeyArn: config.topicKmsKeyArn }),
-    });
-
-    const alarms: UnhealthyHostAlarmSpec[] = [];
-    const servicesConfig: ServiceConfig[] = config.services.map((service) => {
-      const alarmNames: string[] = [];
-      if (service.targetGroup !== undefined && service.loadBalancer !== undefined) {
-        const alarmName = unhealthyHostAlarmName(config.project, service, config.services);
-        alarms.push({ alarmName, targetGroup: service.targetGroup, loadBalancer: service.loadBalancer });
-        alarmNames.push(alarmName);
-      }
-      alarmNames.push(...service.alarmNames.filter((name) => !alarmNames.includes(name)));
-      return {
-        cluster: service.cluster,
-        service: service.service,
-        ecrRepository: service.ecrRepository,
-        ...(service.containerNames !== undefined && { containerNames: service.containerNames }),
-        ...(service.targetGroup !== undefined && { targetGroupArn: this.targetGroupArn(service) }),
-        ...(service.healthCheckUrl !== undefined && { healthCheckUrl: service.healthCheckUrl }),
-        alarmNames,
-      };
-    });
-
-    const tableName = this.table.table.tableName;
-    const cooldown = String(config.cooldownMinutes);
-    const settings: Record<TaskFunctionId, TaskFunctionSettings> = {
-      Prepare: {
-        timeout: TASK_TIMEOUT,
-        environment: {
-          SERVICES_CONFIG: this.toJsonString(servicesConfig),
-          STATE_TABLE_NAME: tableName,
-          ALARM_ROLLBACK_WINDOW_MINUTES: String(config.alarmRollbackWindowMinutes),
-          COOLDOWN_MINUTES: cooldown,
-          LOCK_TTL_SECONDS: String(config.lockTtlSeconds),
-        },
-      },
-      ResolveTarget: { timeout: TASK_TIMEOUT, environment: {} },
-      RegisterTaskDefinition: { timeout: TASK_TIMEOUT, environment: {} },
-      UpdateService: { timeout: TASK_TIMEOUT, environment: { STATE_TABLE_NAME: tableName, COOLDOWN_MINUTES: cooldown } },
-      CheckStability: { timeout: TASK_TIMEOUT, environment: {} },
-      ProbeHealth: {
-        timeout: Duration.seconds(probeBudgetSeconds(config.probe)),
-        environment: {
-          PROBE_ATTEMPTS: String(config.probe.attempts),
-          PROBE_INTERVAL_SECONDS: String(config.probe.intervalSeconds),
-          PROBE_TIMEOUT_SECONDS: String(config.probe.timeoutSeconds),
-        },
-      },
-      Notify: { timeout: TASK_TIMEOUT, environment: { TOPIC_ARN: this.notifications.topic.topicArn } },
-      ReleaseLock: { timeout: TASK_TIMEOUT, environment: { STATE_TABLE_NAME: tableName, COOLDOWN_MINUTES: cooldown } },
-    };
-    this.functions = new TaskFunctions(this, 'Tasks', {
-      commonEnvironment: {
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        PROJECT_NAME: config.project,
-      },
-      settings,
-      logRetention: retention,
-    });
-
-    const grants = taskGrants({
-      services: config.services.map((service) => this.serviceResources(config.project, service)),
-      tableArn: this.table.table.tableArn,
-      taskDefinitionArns: this.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: '*' }),
-      metricsNamespace: METRICS_NAMESPACE,
-      rdsArns: ['db', 'snapshot'].map((resource) =>
-        this.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      ),
-    });
-    for (const [taskId, taskGrantList] of Object.entries(grants) as [TaskFunctionId, Grant[]][]) {
-      const role = this.functions.roles[taskId];
-      for (const grant of taskGrantList) role.addToPrincipalPolicy(grant.statement);
-      if (taskId === 'Notify') this.notifications.grantPublish(role);
-      acknowledgeWildcards(role, taskGrantList, [XRAY_GRANT]);
-    }
-
-    this.workflow = new RollbackWorkflow(this, 'Workflow', {
-      stateMachineName: stateMachineName(config.project),
-      functions: this.functions.functions,
-      pollIntervalSeconds: config.pollIntervalSeconds,
-      stabilizationTimeoutSeconds: config.stabilizationTimeoutMinutes * 60,
-      logRetention: retention,
-    });
-    acknowledgeWildcards(this.workflow.stateMachine.role, [XRAY_GRANT, LOG_DELIVERY_GRANT]);
-
-    this.triggers = new RollbackTriggers(this, 'Triggers', {
-      stateMachine: this.workflow.stateMachine,
-      serviceArns: config.services.map((service) => this.serviceArn(service)),
-      unhealthyHostAlarms: alarms,
-      alarmSettings: config.unhealthyHostAlarm,
-      extraAlarmNames: config.services.flatMap((service) => service.alarmNames),
-    });
-    Validations.of(this.triggers.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: "This queue is the dead-letter queue of the EventBridge rules' state machine target; a DLQ has no DLQ of its own.",
-    });
-
-    addLimitsCheck(this, [{ stateMachine: this.workflow.stateMachine, definition: readDefinitionText() }]);
+    this.rollback = new EcsAutoRollback(this, 'Default', { config: props.config });
 
     new CfnOutput(this, 'StateMachineArn', {
-      value: this.workflow.stateMachine.stateMachineArn,
+      value: this.rollback.workflow.stateMachine.stateMachineArn,
       description: 'Start a manual rollback here (Step Functions console or aws stepfunctions start-execution)',
     });
-    new CfnOutput(this, 'TopicArn', { value: this.notifications.topic.topicArn });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.triggers.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'TopicArn', { value: this.rollback.notifications.topic.topicArn });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.rollback.triggers.deadLetterQueue.queueUrl });
   }
 
-  private serviceArn(service: ServiceSettings): string {
-    return this.formatArn({ service: 'ecs', resource: 'service', resourceName: `${service.cluster}/${service.service}` });
+  public get table(): StateTable {
+    return this.rollback.table;
   }
 
-  private targetGroupArn(service: ServiceSettings): string {
-    return (
-      service.targetGroupArn ??
-      this.formatArn({ service: 'elasticloadbalancing', resource: service.targetGroup as string, arnFormat: ArnFormat.NO_RESOURCE_NAME })
-    );
+  public get notifications(): Notifications {
+    return this.rollback.notifications;
   }
 
-  private serviceResources(project: string, service: ServiceSettings): ServiceResources {
-    const ecs = (resource: string, resourceName: string): string =>
-      this.formatArn({ service: 'ecs', resource, resourceName });
-    const defaultRoles = [`arn:${Aws.PARTITION}:iam::${this.account}:role/${project}-*`];
-    return {
-      serviceArn: this.serviceArn(service),
-      clusterArn: ecs('cluster', service.cluster),
-      serviceDeploymentArns: ecs('service-deployment', `${service.cluster}/${service.service}/*`),
-      serviceRevisionArns: ecs('service-revision', `${service.cluster}/${service.service}/*`),
-      taskArns: ecs('task', `${service.cluster}/*`),
-      repositoryArn: this.formatArn({ service: 'ecr', resource: 'repository', resourceName: service.ecrRepository }),
-      passRoleArns: [...(service.taskRoleArns ?? defaultRoles), ...(service.executionRoleArns ?? defaultRoles)],
-    };
+  public get functions(): TaskFunctions {
+    return this.rollback.functions;
+  }
+
+  public get workflow(): RollbackWorkflow {
+    return this.rollback.workflow;
+  }
+
+  public get triggers(): RollbackTriggers {
+    return this.rollback.triggers;
   }
 }
-
-/** What Lambda and Step Functions add for X-Ray tracing. */
-const XRAY_GRANT: Grant = {
-  statement: new iam.PolicyStatement({
-    actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
-    resources: ['*'],
-  }),
-  wildcardReason: 'X-Ray trace and sampling actions have no resource-level permissions (added by CDK for tracing).',
-};
-
-/** What Step Functions needs to deliver its execution logs to CloudWatch Logs. */
-const LOG_DELIVERY_GRANT: Grant = {
-  statement: new iam.PolicyStatement({ actions: ['logs:CreateLogDelivery'], resources: ['*'] }),
-  wildcardReason:
-    'CloudWatch Logs vended-log delivery actions (CreateLogDelivery, PutResourcePolicy, DescribeLogGroups, ...) have no resource-level permissions (added by CDK for state machine logging).',
-};

@@ -15,7 +15,7 @@ let alarmPattern: unknown;
 beforeAll(() => {
   synth = synthesize();
   const patternOf = (path: string): unknown => {
-    const construct = synth.stack.node.findAll().find((c) => c.node.path === `${synth.stack.stackName}/${path}`);
+    const construct = synth.stack.node.findAll().find((c) => c.node.path === `${synth.stack.stackName}/Default/${path}`);
     if (!(construct instanceof CfnElement)) throw new Error(`no rule at ${path}`);
     const rule = synth.json.Resources[synth.stack.getLogicalId(construct)] as unknown as { Properties: { EventPattern: unknown } };
     return resolveIntrinsics(rule.Properties.EventPattern);

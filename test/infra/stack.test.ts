@@ -21,7 +21,7 @@ const resourcesOfType = (type: string): [string, Resource][] =>
   Object.entries(synth.json.Resources).filter(([, r]) => r.Type === type) as [string, Resource][];
 
 const logicalIdOf = (path: string): string => {
-  const construct = synth.stack.node.findAll().find((c) => c.node.path === `${synth.stack.stackName}/${path}`);
+  const construct = synth.stack.node.findAll().find((c) => c.node.path === `${synth.stack.stackName}/Default/${path}`);
   if (!(construct instanceof CfnElement)) throw new Error(`no CloudFormation resource at ${path}`);
   return synth.stack.getLogicalId(construct);
 };
