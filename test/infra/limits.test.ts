@@ -100,6 +100,6 @@ describe('the synth-time limits check', () => {
     const synth = () => app.synth();
 
     // Assess
-    expect(synth).toThrow(/AWS limit exceeded: Lambda environment variables .* riderapp-ecs-auto-rollback\/Tasks\/Prepare\/Resource measures \d{4}/);
+    expect(synth).toThrow(/AWS limit exceeded: Lambda environment variables .* riderapp-ecs-auto-rollback\/Default\/Tasks\/Prepare\/Resource measures \d{4}/);
   });
 });
