@@ -2,6 +2,7 @@ import { Aws, ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambdas/shared/metrics';
 import type { ServiceConfig } from '../lambdas/shared/types';
 import { readDefinitionText, type TaskFunctionId } from '../statemachine/definition';
 import { type AppConfig, probeBudgetSeconds, type ServiceSettings, unhealthyHostAlarmName } from './config';
@@ -15,8 +16,8 @@ import { acknowledgeWildcards, type Grant, type ServiceResources, taskGrants } f
 
 /** Powertools service name of every function. */
 export const SERVICE_NAME = 'ecs-auto-rollback';
-/** CloudWatch namespace of the rollback metrics. */
-export const METRICS_NAMESPACE = 'EcsAutoRollback';
+/** CloudWatch namespace of the rollback metrics (Notify writes them as EMF log lines: no IAM permission needed). */
+export { METRICS_NAMESPACE } from '../lambdas/shared/metrics';
 /** Timeout of the tasks whose ASL TimeoutSeconds is 60: a little less, so Lambda reports its own timeout. */
 const TASK_TIMEOUT = Duration.seconds(50);
 
@@ -119,7 +120,6 @@ export class EcsAutoRollback extends Construct {
       services: config.services.map((service) => this.serviceResources(config.project, service)),
       tableArn: this.table.table.tableArn,
       taskDefinitionArns: stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: '*' }),
-      metricsNamespace: METRICS_NAMESPACE,
       rdsArns: ['db', 'snapshot'].map((resource) =>
         stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ),

@@ -40,8 +40,6 @@ export interface PermissionInputs {
   readonly tableArn: string;
   /** `arn:<partition>:ecs:<region>:<account>:task-definition/*` */
   readonly taskDefinitionArns: string;
-  /** The namespace Notify publishes metrics to (cloudwatch:namespace condition). */
-  readonly metricsNamespace: string;
   /** `arn:<partition>:rds:<region>:<account>:db:*` and `...:snapshot:*`: what Notify reads for database advice. */
   readonly rdsArns: readonly string[];
 }
@@ -70,8 +68,6 @@ const REASON_TARGET_HEALTH =
   'elasticloadbalancing:DescribeTargetHealth (like every ELBv2 Describe action) has no resource-level permissions, so Resource must be "*".';
 const REASON_TARGET_GROUPS =
   'elasticloadbalancing:DescribeTargetGroups has no resource-level permissions, so Resource must be "*"; CheckStability reads the health check interval and healthy threshold to wait until the new targets should turn healthy.';
-const REASON_PUT_METRIC_DATA =
-  'cloudwatch:PutMetricData has no resource-level permissions; limited to the project namespace by the condition cloudwatch:namespace.';
 const REASON_RDS_ADVICE =
   'For database/full rollbacks Notify names the newest automated snapshot of the DB instances whose name contains the project (read-only): instance and RDS-generated snapshot names are not known in advance, so the ARNs are limited to this account and region.';
 const REASON_PASS_ROLE_PATTERN =
@@ -148,12 +144,6 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
     ],
     ProbeHealth: watchTasks(),
     Notify: [
-      {
-        statement: allow(['cloudwatch:PutMetricData'], ['*'], {
-          StringEquals: { 'cloudwatch:namespace': inputs.metricsNamespace },
-        }),
-        wildcardReason: REASON_PUT_METRIC_DATA,
-      },
       {
         statement: allow(['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'], inputs.rdsArns),
         wildcardReason: REASON_RDS_ADVICE,

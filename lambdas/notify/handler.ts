@@ -2,6 +2,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { snsClient } from '../aws/clients';
 import { findDatabaseSnapshots } from '../aws/rds-snapshots';
 import { logger, withLogging } from '../shared/logger';
+import { METRICS_NAMESPACE } from '../shared/metrics';
 import type { NotificationResult, NotifyInput } from '../shared/types';
 import { type NotifyDeps, type NotifySettings, narrowNotifyInput, notify } from './notify';
 
@@ -14,7 +15,7 @@ const settings: NotifySettings = {
 export const deps: NotifyDeps = {
   sns: snsClient,
   findDatabases: (project, before) => findDatabaseSnapshots(project, before),
-  metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'EcsAutoRollback' }),
+  metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }),
   now: () => new Date(),
 };
 

@@ -1,10 +1,12 @@
 /** Notify: publish the outcome to SNS and count it as a CloudWatch metric. */
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { publishMessage } from '../aws/sns';
 import { adviceFor, type DatabaseFinder } from '../core/advisory';
-import { buildNotification, rollbackDurationSeconds } from '../core/message';
+import { endingOf } from '../core/ending';
+import { buildNotification, serviceIdentity } from '../core/message';
 import { ConfigurationError, ValidationError } from '../shared/errors';
+import { recordEnding } from './metrics';
 import type { NotificationKind, NotificationResult, NotifyInput, RollbackRequest, RollbackState } from '../shared/types';
 
 /** Settings from the environment. */
@@ -21,9 +23,6 @@ export interface NotifyDeps {
   readonly metrics: Metrics;
   readonly now: () => Date;
 }
-
-/** Metric names. */
-export const METRICS = { ROLLBACKS: 'Rollbacks', ROLLBACK_DURATION: 'RollbackDurationSeconds' } as const;
 
 const KINDS: ReadonlySet<string> = new Set<NotificationKind>(['success', 'skipped', 'dry-run', 'failure']);
 
@@ -51,7 +50,7 @@ async function adviceLines(state: RollbackState, settings: NotifySettings, deps:
   return adviceFor(request, { project: adviceProject(settings.projectName, request), findDatabases: deps.findDatabases });
 }
 
-/** Publishes the notification, then records the outcome (and the rollback's duration on success). */
+/** Publishes the notification, then counts the ending (and the time to recovered on success). */
 export async function notify(input: NotifyInput, settings: NotifySettings, deps: NotifyDeps): Promise<NotificationResult> {
   if (settings.topicArn === undefined || settings.topicArn === '') {
     throw new ConfigurationError('TOPIC_ARN is not set');
@@ -67,9 +66,10 @@ export async function notify(input: NotifyInput, settings: NotifySettings, deps:
     { topicArn: settings.topicArn, subject: text.subject, body: text.body, attributes: text.attributes },
     deps.sns(),
   );
-  deps.metrics.addDimension('Outcome', input.kind);
-  deps.metrics.addMetric(METRICS.ROLLBACKS, MetricUnit.Count, 1);
-  const duration = input.kind === 'success' ? rollbackDurationSeconds(input.state, sentAt) : undefined;
-  if (duration !== undefined) deps.metrics.addMetric(METRICS.ROLLBACK_DURATION, MetricUnit.Seconds, duration);
+  recordEnding(
+    deps.metrics,
+    { project: settings.projectName ?? 'unknown', ecsService: serviceIdentity(input.state).service ?? 'unknown' },
+    endingOf(input),
+  );
   return { kind: input.kind, subject: text.subject, messageId, sentAt };
 }

@@ -402,7 +402,7 @@ describe('least privilege', () => {
     expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS, ...extra });
   });
 
-  it('lets Notify publish to the topic (with its key), put metrics in its own namespace and read RDS snapshots', () => {
+  it('lets Notify publish to the topic (with its key) and read RDS snapshots; metrics are EMF log lines and need no cloudwatch:PutMetricData', () => {
     // Act
     const permissions = permissionsOf('Notify');
 
@@ -414,10 +414,6 @@ describe('least privilege', () => {
       'sns:Publish': { resources: [`<${logicalIdOf('Notifications/Topic/Resource')}>`] },
       'kms:Decrypt': key,
       'kms:GenerateDataKey': key,
-      'cloudwatch:PutMetricData': {
-        resources: ['*'],
-        condition: { StringEquals: { 'cloudwatch:namespace': 'EcsAutoRollback' } },
-      },
       'rds:DescribeDBInstances': { resources: RDS_READS },
       'rds:DescribeDBSnapshots': { resources: RDS_READS },
     });

@@ -2,7 +2,6 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deps, handler } from '../../lambdas/notify/handler';
-import { METRICS } from '../../lambdas/notify/notify';
 import { TransientAwsError, ValidationError } from '../../lambdas/shared/errors';
 import type { NotificationKind, NotifyInput, RollbackState } from '../../lambdas/shared/types';
 
@@ -114,26 +113,10 @@ describe('Notify', () => {
     });
   });
 
-  it('counts the outcome and records how long the rollback took on success', async () => {
-    // Prepare
-    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
-    const addDimension = vi.spyOn(deps.metrics, 'addDimension');
-
-    // Act
-    await handler({ kind: 'success', state: rolledBack });
-
-    // Assess
-    expect(addDimension).toHaveBeenCalledWith('Outcome', 'success');
-    expect(addMetric).toHaveBeenCalledWith(METRICS.ROLLBACKS, 'Count', 1);
-    expect(addMetric).toHaveBeenCalledWith(METRICS.ROLLBACK_DURATION, 'Seconds', 120);
-    addMetric.mockRestore();
-    addDimension.mockRestore();
-  });
-
   it('lets the state machine retry when SNS throttles, and counts nothing', async () => {
     // Prepare
     snsMock.on(PublishCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
-    const addMetric = vi.spyOn(deps.metrics, 'addMetric');
+    const addMetric = vi.spyOn(deps.metrics, 'singleMetric');
 
     // Act & Assess
     await expect(handler({ kind: 'success', state: rolledBack })).rejects.toThrow(TransientAwsError);
