@@ -8,6 +8,7 @@ import { readDefinitionText, type TaskFunctionId } from '../statemachine/definit
 import { type AppConfig, probeBudgetSeconds, type ServiceSettings, unhealthyHostAlarmName } from './config';
 import { type TaskFunctionSettings, TaskFunctions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
+import { ServicesConfigStore } from './constructs/services-config';
 import { StateTable } from './constructs/state-table';
 import { RollbackTriggers, type UnhealthyHostAlarmSpec } from './constructs/triggers';
 import { RollbackWorkflow } from './constructs/workflow';
@@ -39,6 +40,8 @@ export function stateMachineName(project: string): string {
  */
 export class EcsAutoRollback extends Construct {
   public readonly table: StateTable;
+  /** The services configuration item Prepare reads (written at deploy time). */
+  public readonly servicesConfig: ServicesConfigStore;
   public readonly notifications: Notifications;
   public readonly functions: TaskFunctions;
   public readonly workflow: RollbackWorkflow;
@@ -84,7 +87,6 @@ export class EcsAutoRollback extends Construct {
       Prepare: {
         timeout: TASK_TIMEOUT,
         environment: {
-          SERVICES_CONFIG: stack.toJsonString(servicesConfig),
           STATE_TABLE_NAME: tableName,
           ALARM_ROLLBACK_WINDOW_MINUTES: String(config.alarmRollbackWindowMinutes),
           COOLDOWN_MINUTES: cooldown,
@@ -106,6 +108,11 @@ export class EcsAutoRollback extends Construct {
       Notify: { timeout: TASK_TIMEOUT, environment: { TOPIC_ARN: this.notifications.topic.topicArn } },
       ReleaseLock: { timeout: TASK_TIMEOUT, environment: { STATE_TABLE_NAME: tableName, COOLDOWN_MINUTES: cooldown } },
     };
+    this.servicesConfig = new ServicesConfigStore(this, 'ServicesConfig', {
+      table: this.table.table,
+      services: servicesConfig,
+      logRetention: retention,
+    });
     this.functions = new TaskFunctions(this, 'Tasks', {
       commonEnvironment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -147,6 +154,9 @@ export class EcsAutoRollback extends Construct {
       alarmSettings: config.unhealthyHostAlarm,
       extraAlarmNames: config.services.flatMap((service) => service.alarmNames),
     });
+    for (const rule of [this.triggers.deploymentFailedRule, ...(this.triggers.alarmRule === undefined ? [] : [this.triggers.alarmRule])]) {
+      rule.node.addDependency(this.servicesConfig.resource);
+    }
     Validations.of(this.triggers.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: "This queue is the dead-letter queue of the EventBridge rules' state machine target; a DLQ has no DLQ of its own.",

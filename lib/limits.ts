@@ -407,10 +407,32 @@ export function measureTemplate(template: TemplateJson, options: MeasureOptions 
       case 'AWS::CloudWatch::Alarm':
         if (props.AlarmName !== undefined) out.push({ limit: 'alarmName', resource: label(id), size: resolver.string(props.AlarmName).length });
         break;
+      default: {
+        const item = resource.Type.startsWith('Custom::') ? putItemOf(resolver.string(props.Create ?? props.Update ?? '')) : undefined;
+        if (item !== undefined) out.push({ limit: 'dynamoDbItem', resource: label(id), size: itemSize(item) });
+      }
     }
   }
   out.push({ limit: 'rulesPerBus', resource: 'template (default event bus)', size: rulesOnDefaultBus });
   return out;
+}
+
+/** The item of an AwsCustomResource DynamoDB putItem call, if that is what `call` (its JSON) is. */
+function putItemOf(call: string): Record<string, unknown> | undefined {
+  try {
+    const parsed = JSON.parse(call) as { service?: string; action?: string; parameters?: { Item?: Record<string, unknown> } };
+    return parsed.service === 'DynamoDB' && parsed.action === 'putItem' ? parsed.parameters?.Item : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** DynamoDB's size of an item of string (S) attributes: names plus values, UTF-8. */
+function itemSize(item: Record<string, unknown>): number {
+  return Object.entries(item).reduce((sum, [name, value]) => {
+    const text = (value as { S?: unknown }).S;
+    return sum + Buffer.byteLength(name) + Buffer.byteLength(typeof text === 'string' ? text : JSON.stringify(value));
+  }, 0);
 }
 
 /** The message of a size over its limit: the limit, the resource, the measured size, and the source. */

@@ -1,5 +1,6 @@
 /**
- * Prepare's configuration: SERVICES_CONFIG (validated with zod) and the guard settings.
+ * Prepare's configuration: the services configuration (SERVICES_CONFIG, the state-table item the
+ * deployment writes; validated with zod) and the guard settings from the environment.
  * Kept out of lambdas/shared/config.ts so that only Prepare's bundle carries zod.
  */
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import {
   readPositiveInteger,
   readStateTableName,
   requireEnv,
+  SERVICES_CONFIG_ITEM_ID,
 } from '../shared/config';
 import { ConfigurationError } from '../shared/errors';
 import type { ServiceConfig } from '../shared/types';
@@ -39,9 +41,16 @@ const ServiceConfigSchema = z.object({
 
 const ServicesSchema = z.array(ServiceConfigSchema).min(1, { error: 'expected at least one service' });
 
-/** SERVICES_CONFIG: the JSON array of ServiceConfig that the CDK stack writes. */
-export function readServicesConfig(env: Env): readonly ServiceConfig[] {
-  const raw = requireEnv(env, 'SERVICES_CONFIG');
+/**
+ * SERVICES_CONFIG: the JSON array of ServiceConfig that the deployment writes into the state table
+ * (item id {@link SERVICES_CONFIG_ITEM_ID}); `raw` is undefined when the item is missing.
+ */
+export function parseServicesConfig(raw: string | undefined): readonly ServiceConfig[] {
+  if (raw === undefined || raw.trim() === '') {
+    throw new ConfigurationError(
+      `SERVICES_CONFIG: required but not set (the state table has no item "${SERVICES_CONFIG_ITEM_ID}"; the deployment writes it)`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -63,10 +72,10 @@ export function readServicesConfig(env: Env): readonly ServiceConfig[] {
   return parsed.data;
 }
 
-/** Prepare's configuration. */
-export function readPrepareConfig(env: Env): PrepareConfig {
+/** Prepare's configuration: the guard settings from `env`, the services from the state-table item's text. */
+export function readPrepareConfig(env: Env, servicesConfig: string | undefined): PrepareConfig {
   return {
-    services: readServicesConfig(env),
+    services: parseServicesConfig(servicesConfig),
     projectName: requireEnv(env, 'PROJECT_NAME'),
     stateTableName: readStateTableName(env),
     alarmRollbackWindowMinutes: readPositiveInteger(

@@ -1,14 +1,15 @@
 import { createTriggerClaims } from '../aws/idempotency';
 import { describeServiceFacts } from '../aws/service-facts';
+import { readServicesConfigItem } from '../aws/services-config';
 import { createStateTable } from '../aws/state-table';
-import { once } from '../shared/config';
+import { onceAsync, readStateTableName } from '../shared/config';
 import { readPrepareConfig } from './config';
 import { addStateContext, logger, withLogging } from '../shared/logger';
 import type { RollbackRequest, RollbackState } from '../shared/types';
 import { prepare } from './prepare';
 
-const setup = once(() => {
-  const config = readPrepareConfig(process.env);
+const setup = onceAsync(async () => {
+  const config = readPrepareConfig(process.env, await readServicesConfigItem(readStateTableName(process.env)));
   return {
     config,
     stateTable: createStateTable({ tableName: config.stateTableName }),
@@ -19,7 +20,7 @@ const setup = once(() => {
 
 /** Prepare: the execution's input → RollbackRequest at `$.request` (rollback, skip or watch). */
 export const handler = withLogging(async (event: RollbackState): Promise<RollbackRequest> => {
-  const { config, stateTable, claims, defaultRegion } = setup();
+  const { config, stateTable, claims, defaultRegion } = await setup();
   const request = await prepare(event, {
     config,
     stateTable,

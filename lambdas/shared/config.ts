@@ -1,7 +1,8 @@
 /**
  * The functions' own configuration, read from their environment. Each reader validates what it
  * needs and throws a ConfigurationError that names the variable (and the field inside it).
- * Prepare's own configuration (SERVICES_CONFIG, validated with zod) is in lambdas/prepare/config.ts,
+ * The services configuration (SERVICES_CONFIG) is a state-table item the deployment writes (it does
+ * not fit the 4 KB Lambda environment); Prepare validates it with zod in lambdas/prepare/config.ts,
  * so that the other functions do not bundle zod.
  */
 import { ConfigurationError } from './errors';
@@ -15,6 +16,11 @@ export const DEFAULT_ALARM_ROLLBACK_WINDOW_MINUTES = 60;
 export const DEFAULT_COOLDOWN_MINUTES = 30;
 /** Default LOCK_TTL_SECONDS: longer than the longest rollback the state machine waits for. */
 export const DEFAULT_LOCK_TTL_SECONDS = 7200;
+
+/** Partition key (`id`) of the state-table item holding the services configuration. */
+export const SERVICES_CONFIG_ITEM_ID = 'config#services';
+/** Attribute of that item holding the JSON array of ServiceConfig (a string). */
+export const SERVICES_CONFIG_ATTRIBUTE = 'servicesConfig';
 
 /** What ReleaseLock needs. */
 export interface ReleaseLockConfig {
@@ -60,6 +66,21 @@ export function once<T>(read: () => T): () => T {
   let value: T | undefined;
   return () => {
     value ??= read();
+    return value;
+  };
+}
+
+/**
+ * Reads an asynchronous configuration once per container, on first use; a failed read (a throttled
+ * GetItem, say) is not kept, so the next invocation reads again.
+ */
+export function onceAsync<T>(read: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= read().catch((error: unknown) => {
+      value = undefined;
+      throw error;
+    });
     return value;
   };
 }

@@ -1,7 +1,9 @@
 /** The state table on a local DynamoDB (dynalite on 127.0.0.1, port from the OS). */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SERVICES_CONFIG_ATTRIBUTE, SERVICES_CONFIG_ITEM_ID } from '../../lambdas/shared/config';
+import type { ServiceConfig } from '../../lambdas/shared/types';
 import dynalite from 'dynalite';
 
 /** A running dynalite holding the state table. */
@@ -23,6 +25,16 @@ export async function createStateTableOn(client: DynamoDBClient, tableName: stri
     }),
   );
   return tableName;
+}
+
+/** Writes the services configuration item as the deployment does (ServicesConfigStore's PutItem). */
+export async function putServicesConfig(client: DynamoDBClient, tableName: string, services: readonly ServiceConfig[]): Promise<void> {
+  await client.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: { id: { S: SERVICES_CONFIG_ITEM_ID }, [SERVICES_CONFIG_ATTRIBUTE]: { S: JSON.stringify(services) } },
+    }),
+  );
 }
 
 /** Starts dynalite and creates the state table as the CDK app defines it (partition key `id`, string). */

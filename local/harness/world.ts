@@ -18,7 +18,7 @@ import {
 } from '../stand-in/index';
 import { type Bundles, buildBundles, importBundles, type LoadedFunction } from './bundles';
 import { installModelledDate } from './modelled-date';
-import { type LocalStateTable, startStateTable } from './state-table';
+import { type LocalStateTable, putServicesConfig, startStateTable } from './state-table';
 
 /** The project every world deploys for. */
 export const PROJECT = 'riderapp';
@@ -134,6 +134,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     const services = options.services ?? [
       { cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, alarmNames: [RIDERAPP.alarmName] },
     ];
+    await putServicesConfig(stateTable.client, stateTable.tableName, services);
     const defaults = deployedDefaults();
     const env: Record<string, string> = {
       ...standIn.env,
@@ -147,7 +148,6 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       ...defaults.env,
-      SERVICES_CONFIG: JSON.stringify(services),
       STATE_TABLE_NAME: stateTable.tableName,
       TOPIC_ARN: standIn.riderapp?.topicArn ?? RIDERAPP.topicArn,
       ...options.env,

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { synthContext } from '../../bench/synth-context';
 import { addRollbackStack } from '../../lib/app';
 import { loadConfig } from '../../lib/config';
-import { AWS_LIMITS, checkTemplate, LONGEST, measureTemplate, type TemplateJson } from '../../lib/limits';
+import { AWS_LIMITS, checkTemplate, LONGEST, measureStack, measureTemplate, type TemplateJson } from '../../lib/limits';
+import { RollbackStack } from '../../lib/rollback-stack';
 
 /** The app as bin/app.ts builds it (bundling skipped), without synthesizing. */
 function build(context: Record<string, unknown>): App {
@@ -92,14 +93,31 @@ describe('measuring a template with tokens at their longest values', () => {
 });
 
 describe('the synth-time limits check', () => {
-  it('fails the synth of 20 environment-agnostic services today, naming Prepare\'s environment (SERVICES_CONFIG)', () => {
+  it('keeps Prepare\'s environment small at 20 environment-agnostic services: the services live in the state table', () => {
     // Prepare
     const app = build(agnostic(20));
+    const stack = app.node.children.find((c): c is RollbackStack => c instanceof RollbackStack) as RollbackStack;
+
+    // Act
+    const prepare = measureStack(stack).find((m) => m.limit === 'lambdaEnvironment' && m.resource.endsWith('/Tasks/Prepare/Resource'));
+
+    // Assess
+    expect(prepare?.size).toBeLessThan(1024);
+  });
+
+  it('fails the synth naming the DynamoDB item limit when the services configuration passes 400 KB', () => {
+    // Prepare
+    const context = synthContext(100);
+    const services = (context.services as Record<string, unknown>[]).map((service, i) => ({
+      ...service,
+      alarmNames: Array.from({ length: 17 }, (_, a) => `${String(i).padStart(3, '0')}-${String(a).padStart(2, '0')}-${'x'.repeat(243)}`),
+    }));
+    const app = build({ ...context, services });
 
     // Act
     const synth = () => app.synth();
 
     // Assess
-    expect(synth).toThrow(/AWS limit exceeded: Lambda environment variables .* riderapp-ecs-auto-rollback\/Default\/Tasks\/Prepare\/Resource measures \d{4}/);
+    expect(synth).toThrow(/AWS limit exceeded: DynamoDB item is at most 409600 bytes .* riderapp-ecs-auto-rollback\/Default\/ServicesConfig\/Writer\/Resource\/Default measures \d{6}/);
   });
 });

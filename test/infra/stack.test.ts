@@ -249,15 +249,21 @@ describe('the task functions', () => {
     },
   );
 
-  it('gives Prepare the services (with their alarms), the table and the guard settings', () => {
+  it('writes the services (with their alarms) into the state table at deploy time, not into the Lambda environment', () => {
     // Prepare
-    const fn = synth.json.Resources[logicalIdOf('Tasks/Prepare/Resource')] as Resource;
+    const [, writer] = resourcesOfType('Custom::EcsRollbackServicesConfig')[0] as [string, Resource];
 
     // Act
-    const variables = resolveIntrinsics((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables) as Record<string, string>;
+    const call = JSON.parse(resolveIntrinsics(writer.Properties.Create) as string) as {
+      action: string;
+      parameters: { TableName: string; Item: Record<string, { S: string }> };
+    };
 
     // Assess
-    expect(JSON.parse(variables.SERVICES_CONFIG as string)).toEqual([
+    expect(call.action).toBe('putItem');
+    expect(call.parameters.TableName).toBe(`<${logicalIdOf('State/Table/Resource')}>`);
+    expect(call.parameters.Item.id).toEqual({ S: 'config#services' });
+    expect(JSON.parse(call.parameters.Item.servicesConfig?.S as string)).toEqual([
       {
         cluster: 'riderapp-cluster',
         service: 'riderapp-service',
@@ -267,6 +273,18 @@ describe('the task functions', () => {
         alarmNames: ['riderapp-unhealthy-hosts', 'riderapp-5xx-errors'],
       },
     ]);
+    expect(JSON.parse(resolveIntrinsics(writer.Properties.Update) as string)).toEqual(call);
+  });
+
+  it('gives Prepare the table and the guard settings', () => {
+    // Prepare
+    const fn = synth.json.Resources[logicalIdOf('Tasks/Prepare/Resource')] as Resource;
+
+    // Act
+    const variables = resolveIntrinsics((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables) as Record<string, string>;
+
+    // Assess
+    expect(variables).not.toHaveProperty('SERVICES_CONFIG');
     expect(variables).toMatchObject({
       STATE_TABLE_NAME: `<${logicalIdOf('State/Table/Resource')}>`,
       ALARM_ROLLBACK_WINDOW_MINUTES: '60',

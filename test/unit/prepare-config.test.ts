@@ -4,16 +4,16 @@ import { readReleaseLockConfig } from '../../lambdas/shared/config';
 import { ConfigurationError } from '../../lambdas/shared/errors';
 
 const RIDERAPP = { cluster: 'riderapp-cluster', service: 'riderapp-service', ecrRepository: 'riderapp', alarmNames: [] };
+const SERVICES = JSON.stringify([RIDERAPP]);
 const env = {
-  SERVICES_CONFIG: JSON.stringify([RIDERAPP]),
   PROJECT_NAME: 'riderapp',
   STATE_TABLE_NAME: 'riderapp-rollback-state',
 };
 
-describe('Prepare configuration from the environment', () => {
+describe('Prepare configuration from the environment and the services configuration item', () => {
   it('applies the defaults: 60-minute alarm window, 30-minute cool-down, 2-hour lock', () => {
     // Act
-    const config = readPrepareConfig(env);
+    const config = readPrepareConfig(env, SERVICES);
 
     // Assess
     expect(config).toEqual({
@@ -33,24 +33,28 @@ describe('Prepare configuration from the environment', () => {
       ALARM_ROLLBACK_WINDOW_MINUTES: '90',
       COOLDOWN_MINUTES: '15',
       LOCK_TTL_SECONDS: '3600',
-    });
+    }, SERVICES);
 
     // Assess
     expect(config).toMatchObject({ alarmRollbackWindowMinutes: 90, cooldownMinutes: 15, lockTtlSeconds: 3600 });
   });
 
   it.each([
-    { scenario: 'SERVICES_CONFIG missing', change: { SERVICES_CONFIG: undefined }, message: 'SERVICES_CONFIG: required but not set' },
-    { scenario: 'SERVICES_CONFIG not JSON', change: { SERVICES_CONFIG: '[riderapp' }, message: /^SERVICES_CONFIG: not valid JSON/ },
-    { scenario: 'SERVICES_CONFIG empty', change: { SERVICES_CONFIG: '[]' }, message: 'SERVICES_CONFIG: expected at least one service' },
+    {
+      scenario: 'the services configuration item is missing',
+      services: null,
+      message: 'SERVICES_CONFIG: required but not set (the state table has no item "config#services"; the deployment writes it)',
+    },
+    { scenario: 'SERVICES_CONFIG not JSON', services: '[riderapp', message: /^SERVICES_CONFIG: not valid JSON/ },
+    { scenario: 'SERVICES_CONFIG empty', services: '[]', message: 'SERVICES_CONFIG: expected at least one service' },
     {
       scenario: 'a service without a cluster',
-      change: { SERVICES_CONFIG: JSON.stringify([{ ...RIDERAPP, cluster: '' }]) },
+      services: JSON.stringify([{ ...RIDERAPP, cluster: '' }]),
       message: 'SERVICES_CONFIG[0].cluster: expected a non-empty string',
     },
     {
       scenario: 'a service listed twice',
-      change: { SERVICES_CONFIG: JSON.stringify([RIDERAPP, RIDERAPP]) },
+      services: JSON.stringify([RIDERAPP, RIDERAPP]),
       message: 'SERVICES_CONFIG: riderapp-cluster/riderapp-service is listed twice',
     },
     { scenario: 'PROJECT_NAME missing', change: { PROJECT_NAME: '' }, message: 'PROJECT_NAME: required but not set' },
@@ -65,9 +69,11 @@ describe('Prepare configuration from the environment', () => {
       change: { LOCK_TTL_SECONDS: '2h' },
       message: 'LOCK_TTL_SECONDS: expected a positive whole number, got "2h"',
     },
-  ])('names the variable when $scenario', ({ change, message }) => {
+  ] as { scenario: string; change?: Record<string, string | undefined>; services?: string | null; message: string | RegExp }[])(
+    'names the variable when $scenario',
+    ({ change, services, message }) => {
     // Act
-    const read = () => readPrepareConfig({ ...env, ...change });
+    const read = () => readPrepareConfig({ ...env, ...change }, services === null ? undefined : (services ?? SERVICES));
 
     // Assess
     expect(read).toThrow(ConfigurationError);

@@ -377,7 +377,6 @@ describe('Prepare decides what to do with a trigger', () => {
 
 describe('Prepare handler', () => {
   beforeAll(() => {
-    vi.stubEnv('SERVICES_CONFIG', JSON.stringify([RIDERAPP]));
     vi.stubEnv('PROJECT_NAME', 'riderapp');
     vi.stubEnv('STATE_TABLE_NAME', TABLE);
   });
@@ -386,7 +385,12 @@ describe('Prepare handler', () => {
     vi.unstubAllEnvs();
   });
 
-  it('reads its configuration from the environment and returns the request for $.request', async () => {
+  it('reads the services configuration item of the state table and returns the request for $.request', async () => {
+    // Prepare
+    dynamoMock.on(GetItemCommand, { TableName: TABLE, Key: { id: { S: 'config#services' } } }).resolves({
+      Item: { id: { S: 'config#services' }, servicesConfig: { S: JSON.stringify([RIDERAPP]) } },
+    });
+
     // Act
     const request = await handler(stateFor(event('manual-start')));
 

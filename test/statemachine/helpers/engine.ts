@@ -5,8 +5,10 @@
  */
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { vi } from 'vitest';
+import { SERVICES_CONFIG_ITEM_ID } from '../../../lambdas/shared/config';
 import type { TaskFunctionId } from '../../../statemachine/definition';
 import { type LocalRunResult, runLocally, type TaskHandler } from '../../../statemachine/local';
+import { putServicesConfig } from '../../../local/harness/state-table';
 import { type LocalDynamo, startDynalite } from '../../helpers/dynalite';
 import { RIDERAPP, type RiderappWorld } from './riderapp-world';
 
@@ -14,7 +16,7 @@ import { RIDERAPP, type RiderappWorld } from './riderapp-world';
 export interface Engine {
   readonly handlers: Record<TaskFunctionId, TaskHandler>;
   readonly dynamo: LocalDynamo;
-  /** Empties the state table (locks, cool-downs, trigger claims, deployment records). */
+  /** Empties the state table (locks, cool-downs, trigger claims, deployment records), keeping the services configuration. */
   clearStateTable(): Promise<void>;
   close(): Promise<void>;
 }
@@ -26,7 +28,7 @@ export interface RunOptions {
   readonly settings?: { readonly pollIntervalSeconds: number; readonly stabilizationTimeoutSeconds: number };
 }
 
-/** ServiceConfig of riderapp, as the CDK stack writes SERVICES_CONFIG. */
+/** ServiceConfig of riderapp, as the CDK stack writes it into the state table. */
 export const RIDERAPP_SERVICE_CONFIG = {
   cluster: RIDERAPP.cluster,
   service: RIDERAPP.service,
@@ -37,8 +39,8 @@ export const RIDERAPP_SERVICE_CONFIG = {
 /** Starts dynalite, sets the functions' environment, then imports the handlers. */
 export async function startEngine(): Promise<Engine> {
   const dynamo = await startDynalite('riderapp-rollback-state');
+  await putServicesConfig(dynamo.client, dynamo.tableName, [RIDERAPP_SERVICE_CONFIG]);
   const env: Record<string, string> = {
-    SERVICES_CONFIG: JSON.stringify([RIDERAPP_SERVICE_CONFIG]),
     PROJECT_NAME: 'riderapp',
     STATE_TABLE_NAME: dynamo.tableName,
     TOPIC_ARN: RIDERAPP.topicArn,
@@ -79,7 +81,7 @@ export async function startEngine(): Promise<Engine> {
     async clearStateTable() {
       const { Items = [] } = await dynamo.client.send(new ScanCommand({ TableName: dynamo.tableName }));
       for (const { id } of Items) {
-        if (id !== undefined) await dynamo.client.send(new DeleteItemCommand({ TableName: dynamo.tableName, Key: { id } }));
+        if (id !== undefined && id.S !== SERVICES_CONFIG_ITEM_ID) await dynamo.client.send(new DeleteItemCommand({ TableName: dynamo.tableName, Key: { id } }));
       }
     },
     async close() {
