@@ -69,20 +69,27 @@ describe('npx cdk synth -c project=riderapp', () => {
     expect(report.pluginReports).toEqual([]);
   });
 
-  it('writes one stack with the eight functions and the state machine', () => {
+  it('writes one stack with the eight task functions, the deploy-time writer of the services configuration and the state machine', () => {
     // Act
     const template = JSON.parse(readFileSync(join(outdir, 'riderapp-ecs-auto-rollback.template.json'), 'utf8')) as Template;
     const types = Object.values(template.Resources).map((r) => r.Type);
+    const taskFunctions = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('ecs-auto-rollback: '),
+    );
 
     // Assess
-    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(Object.keys(TASK_FUNCTIONS).length);
+    expect(taskFunctions).toHaveLength(Object.keys(TASK_FUNCTIONS).length);
+    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(Object.keys(TASK_FUNCTIONS).length + 1);
+    expect(types.filter((t) => t === 'Custom::EcsRollbackServicesConfig')).toHaveLength(1);
     expect(types.filter((t) => t === 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
   });
 
   it('bundles each function into an ES module whose handler loads in Node', async () => {
     // Prepare
     const template = JSON.parse(readFileSync(join(outdir, 'riderapp-ecs-auto-rollback.template.json'), 'utf8')) as Template;
-    const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const functions = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('ecs-auto-rollback: '),
+    );
     const assetDirs = readdirSync(outdir).filter((name) => name.startsWith('asset.') && !name.endsWith('.json'));
 
     // Act
