@@ -13,7 +13,7 @@ import { StateTable } from './constructs/state-table';
 import { RollbackTriggers, type UnhealthyHostAlarmSpec } from './constructs/triggers';
 import { RollbackWorkflow } from './constructs/workflow';
 import { addLimitsCheck } from './limits';
-import { acknowledgeWildcards, type Grant, type ServiceResources, taskGrants } from './permissions';
+import { acknowledgeWildcards, attachGrants, fitsInline, type Grant, type PermissionInputs, type ServiceResources, taskGrants } from './permissions';
 
 /** Powertools service name of every function. */
 export const SERVICE_NAME = 'ecs-auto-rollback';
@@ -123,19 +123,24 @@ export class EcsAutoRollback extends Construct {
       logRetention: retention,
     });
 
-    const grants = taskGrants({
+    const inputs: PermissionInputs = {
       services: config.services.map((service) => this.serviceResources(config.project, service)),
       tableArn: this.table.table.tableArn,
       taskDefinitionArns: stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: '*' }),
       rdsArns: ['db', 'snapshot'].map((resource) =>
         stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ),
-    });
+    };
+    // Every service's ARNs, inline, while they fit a role's inline policies; past that one ARN per
+    // service for its deployments and revisions, split over size-checked managed policies.
+    const exact = taskGrants(inputs);
+    const grants = Object.values(exact).every((list) => fitsInline(this, list)) ? exact : taskGrants({ ...inputs, compact: true });
     for (const [taskId, taskGrantList] of Object.entries(grants) as [TaskFunctionId, Grant[]][]) {
       const role = this.functions.roles[taskId];
-      for (const grant of taskGrantList) role.addToPrincipalPolicy(grant.statement);
+      const packed = attachGrants(role, taskGrantList);
       if (taskId === 'Notify') this.notifications.grantPublish(role);
-      acknowledgeWildcards(role, taskGrantList, [XRAY_GRANT]);
+      acknowledgeWildcards(role, taskGrantList.filter((g) => g.perService !== true || packed.length === 0), [XRAY_GRANT]);
+      for (const { policy, grants: policyGrants } of packed) acknowledgeWildcards(policy, policyGrants);
     }
 
     this.workflow = new RollbackWorkflow(this, 'Workflow', {
@@ -149,12 +154,12 @@ export class EcsAutoRollback extends Construct {
 
     this.triggers = new RollbackTriggers(this, 'Triggers', {
       stateMachine: this.workflow.stateMachine,
-      serviceArns: config.services.map((service) => this.serviceArn(service)),
+      services: config.services.map((service) => ({ cluster: service.cluster, service: service.service })),
       unhealthyHostAlarms: alarms,
       alarmSettings: config.unhealthyHostAlarm,
       extraAlarmNames: config.services.flatMap((service) => service.alarmNames),
     });
-    for (const rule of [this.triggers.deploymentFailedRule, ...(this.triggers.alarmRule === undefined ? [] : [this.triggers.alarmRule])]) {
+    for (const rule of [...this.triggers.deploymentFailedRules, ...this.triggers.alarmRules]) {
       rule.node.addDependency(this.servicesConfig.resource);
     }
     Validations.of(this.triggers.deadLetterQueue).acknowledge({
@@ -185,6 +190,7 @@ export class EcsAutoRollback extends Construct {
       clusterArn: ecs('cluster', service.cluster),
       serviceDeploymentArns: ecs('service-deployment', `${service.cluster}/${service.service}/*`),
       serviceRevisionArns: ecs('service-revision', `${service.cluster}/${service.service}/*`),
+      serviceHistoryArns: ecs('service-*', `${service.cluster}/${service.service}/*`),
       taskArns: ecs('task', `${service.cluster}/*`),
       repositoryArn: stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: service.ecrRepository }),
       passRoleArns: [...(service.taskRoleArns ?? defaultRoles), ...(service.executionRoleArns ?? defaultRoles)],

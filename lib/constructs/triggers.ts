@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TreatMissingData, UnhealthyHostAlarmSettings } from '../config';
+import { splitEventPatterns } from '../event-patterns';
 
 /** How often EventBridge retries starting the state machine before it dead-letters the event. */
 export const TARGET_RETRY_ATTEMPTS = 10;
@@ -25,8 +26,8 @@ export interface UnhealthyHostAlarmSpec {
 export interface RollbackTriggersProps {
   /** The state machine both rules start, with the whole event as input. */
   readonly stateMachine: sfn.IStateMachine;
-  /** ARNs of the watched ECS services (`arn:aws:ecs:<region>:<account>:service/<cluster>/<service>`). */
-  readonly serviceArns: readonly string[];
+  /** The watched ECS services (names may be tokens). */
+  readonly services: readonly { readonly cluster: string; readonly service: string }[];
   /** The UnHealthyHostCount alarms to create, one per configured target group. */
   readonly unhealthyHostAlarms: readonly UnhealthyHostAlarmSpec[];
   readonly alarmSettings: UnhealthyHostAlarmSettings;
@@ -42,14 +43,47 @@ const TREAT_MISSING_DATA: Record<TreatMissingData, cloudwatch.TreatMissingData> 
 };
 
 /**
- * What starts a rollback: an EventBridge rule on ECS SERVICE_DEPLOYMENT_FAILED for the watched
- * services, an UnHealthyHostCount alarm per target group, and a rule on those alarms (and any
- * extra ones) entering ALARM. Both rules deliver to the state machine with retries and a DLQ.
+ * The pattern of ECS SERVICE_DEPLOYMENT_FAILED events of these services in this account and Region.
+ * A service is matched by the suffix `:service/<cluster>/<service>` of its ARN (cluster and service
+ * names hold no `:` or `/`, so the suffix is exact), which keeps ~55 characters per service.
+ */
+export function deploymentFailedPattern(services: readonly { readonly cluster: string; readonly service: string }[]): events.EventPattern {
+  return {
+    source: ['aws.ecs'],
+    detailType: ['ECS Deployment State Change'],
+    account: [Aws.ACCOUNT_ID],
+    region: [Aws.REGION],
+    resources: services.map((s) => ({ suffix: `:service/${s.cluster}/${s.service}` }) as unknown as string),
+    detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
+  };
+}
+
+/** The pattern of these CloudWatch alarms entering ALARM. */
+export function alarmPattern(alarmNames: readonly string[]): events.EventPattern {
+  return {
+    source: ['aws.cloudwatch'],
+    detailType: ['CloudWatch Alarm State Change'],
+    detail: { alarmName: [...alarmNames], state: { value: ['ALARM'] } },
+  };
+}
+
+/**
+ * What starts a rollback: EventBridge rules on ECS SERVICE_DEPLOYMENT_FAILED of the watched
+ * services, an UnHealthyHostCount alarm per target group, and rules on those alarms (and any extra
+ * ones) entering ALARM. Services and alarms are split over as few rules as keep each pattern within
+ * EventBridge's 2,048 characters (splitEventPatterns); only listed services and alarms match, so a
+ * failure of another service in a watched cluster starts nothing. Every rule delivers to the state
+ * machine with retries and a DLQ.
  */
 export class RollbackTriggers extends Construct {
+  /** The first deployment-failure rule. */
   public readonly deploymentFailedRule: events.Rule;
-  /** Absent when there is no alarm to watch. */
+  /** Every deployment-failure rule (`DeploymentFailed`, `DeploymentFailed2`, ...). */
+  public readonly deploymentFailedRules: readonly events.Rule[];
+  /** The first alarm rule; absent when there is no alarm to watch. */
   public readonly alarmRule?: events.Rule;
+  /** Every alarm rule (`AlarmStateChange`, `AlarmStateChange2`, ...). */
+  public readonly alarmRules: readonly events.Rule[];
   public readonly alarms: readonly cloudwatch.Alarm[];
   /** Events EventBridge could not deliver to the state machine. */
   public readonly deadLetterQueue: sqs.Queue;
@@ -68,16 +102,16 @@ export class RollbackTriggers extends Construct {
         maxEventAge: TARGET_MAX_EVENT_AGE,
       });
 
-    this.deploymentFailedRule = new events.Rule(this, 'DeploymentFailed', {
-      description: 'ECS service deployment failed: start a rollback',
-      eventPattern: {
-        source: ['aws.ecs'],
-        detailType: ['ECS Deployment State Change'],
-        resources: [...props.serviceArns],
-        detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
-      },
-      targets: [target()],
-    });
+    const ruleId = (base: string, index: number): string => (index === 0 ? base : `${base}${index + 1}`);
+    this.deploymentFailedRules = splitEventPatterns(this, props.services, deploymentFailedPattern).map(
+      (chunk, index, all) =>
+        new events.Rule(this, ruleId('DeploymentFailed', index), {
+          description: `ECS service deployment failed: start a rollback${part(index, all.length)}`,
+          eventPattern: chunk.pattern,
+          targets: [target()],
+        }),
+    );
+    this.deploymentFailedRule = this.deploymentFailedRules[0] as events.Rule;
 
     const settings = props.alarmSettings;
     this.alarms = props.unhealthyHostAlarms.map(
@@ -101,16 +135,18 @@ export class RollbackTriggers extends Construct {
     );
 
     const alarmNames = [...new Set([...props.unhealthyHostAlarms.map((a) => a.alarmName), ...props.extraAlarmNames])];
-    if (alarmNames.length > 0) {
-      this.alarmRule = new events.Rule(this, 'AlarmStateChange', {
-        description: 'A watched CloudWatch alarm entered ALARM: start a rollback',
-        eventPattern: {
-          source: ['aws.cloudwatch'],
-          detailType: ['CloudWatch Alarm State Change'],
-          detail: { alarmName: alarmNames, state: { value: ['ALARM'] } },
-        },
-        targets: [target()],
-      });
-    }
+    this.alarmRules = splitEventPatterns(this, alarmNames, alarmPattern).map(
+      (chunk, index, all) =>
+        new events.Rule(this, ruleId('AlarmStateChange', index), {
+          description: `A watched CloudWatch alarm entered ALARM: start a rollback${part(index, all.length)}`,
+          eventPattern: chunk.pattern,
+          targets: [target()],
+        }),
+    );
+    if (this.alarmRules[0] !== undefined) this.alarmRule = this.alarmRules[0];
   }
+}
+
+function part(index: number, count: number): string {
+  return count === 1 ? '' : ` (${index + 1} of ${count})`;
 }

@@ -78,7 +78,9 @@ describe('the deployment-failure trigger', () => {
     expect(resolveIntrinsics(rule.Properties.EventPattern)).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Deployment State Change'],
-      resources: [SERVICE_ARN],
+      account: [ACCOUNT],
+      region: [REGION],
+      resources: [{ suffix: `:${SERVICE_ARN.split(':').at(-1)}` }],
       detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
     });
     expect(rule.Properties.Targets).toEqual([
