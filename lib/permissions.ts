@@ -8,12 +8,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 import type { TaskFunctionId } from '../statemachine/definition';
+import { AWS_LIMITS, LongestResolver, policySize } from './limits';
 
 /** A policy statement and, when it holds a wildcard, why. */
 export interface Grant {
   readonly statement: iam.PolicyStatement;
   /** Required when an action or resource contains `*`. */
   readonly wildcardReason?: string;
+  /** True when the statement lists every watched service (its resources may be split over policies). */
+  readonly perService?: boolean;
 }
 
 /** The ARNs of one watched service and what belongs to it. */
@@ -26,6 +29,8 @@ export interface ServiceResources {
   readonly serviceDeploymentArns: string;
   /** `.../service-revision/<cluster>/<service>/*` */
   readonly serviceRevisionArns: string;
+  /** The `service-*` ARN of the service (cluster/service/any id): its deployments and revisions in one ARN. */
+  readonly serviceHistoryArns: string;
   /** `.../task/<cluster>/*` */
   readonly taskArns: string;
   /** `arn:<partition>:ecr:<region>:<account>:repository/<name>` */
@@ -42,6 +47,11 @@ export interface PermissionInputs {
   readonly taskDefinitionArns: string;
   /** `arn:<partition>:rds:<region>:<account>:db:*` and `...:snapshot:*`: what Notify reads for database advice. */
   readonly rdsArns: readonly string[];
+  /**
+   * One `service-*` ARN per service for its deployments and revisions instead of two (for projects
+   * whose grants do not fit a role's inline policies). @default false
+   */
+  readonly compact?: boolean;
 }
 
 /** DynamoDB actions on the state table, by what a function does with it. */
@@ -77,15 +87,20 @@ const REASON_PASS_ROLE_PATTERN =
 export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Grant[]> {
   const serviceArns = inputs.services.map((s) => s.serviceArn);
   const clusterArns = unique(inputs.services.map((s) => s.clusterArn));
-  const historyArns = inputs.services.flatMap((s) => [s.serviceArn, s.serviceDeploymentArns, s.serviceRevisionArns]);
+  const historyArns = inputs.services.flatMap((s) =>
+    inputs.compact === true ? [s.serviceArn, s.serviceHistoryArns] : [s.serviceArn, s.serviceDeploymentArns, s.serviceRevisionArns],
+  );
   const taskArns = unique(inputs.services.map((s) => s.taskArns));
   const repositoryArns = unique(inputs.services.map((s) => s.repositoryArn));
   const passRoleArns = unique(inputs.services.flatMap((s) => s.passRoleArns));
 
-  const describeServices = (): Grant => ({ statement: allow(['ecs:DescribeServices'], serviceArns) });
+  const describeServices = (): Grant => ({ statement: allow(['ecs:DescribeServices'], serviceArns), perService: true });
+  // Compact: DescribeServices joins the history statement (it is authorised on the service ARNs only).
+  const compact = inputs.compact === true;
   const deploymentHistory = (): Grant => ({
-    statement: allow(DEPLOYMENT_HISTORY_ACTIONS, historyArns),
+    statement: allow(compact ? ['ecs:DescribeServices', ...DEPLOYMENT_HISTORY_ACTIONS] : DEPLOYMENT_HISTORY_ACTIONS, historyArns),
     wildcardReason: REASON_DEPLOYMENT_HISTORY,
+    perService: true,
   });
   const describeTaskDefinition = (): Grant => ({
     statement: allow(['ecs:DescribeTaskDefinition'], ['*']),
@@ -106,12 +121,12 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
   ];
 
   return {
-    Prepare: [describeServices(), deploymentHistory(), table(TABLE_READ_WRITE_DELETE)],
+    Prepare: [...(compact ? [] : [describeServices()]), deploymentHistory(), table(TABLE_READ_WRITE_DELETE)],
     ResolveTarget: [
-      describeServices(),
+      ...(compact ? [] : [describeServices()]),
       deploymentHistory(),
       describeTaskDefinition(),
-      { statement: allow(['ecr:DescribeImages'], repositoryArns) },
+      { statement: allow(['ecr:DescribeImages'], repositoryArns), perService: true },
     ],
     RegisterTaskDefinition: [
       {
@@ -132,7 +147,7 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
       },
     ],
     UpdateService: [
-      { statement: allow(['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns) },
+      { statement: allow(['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns), perService: true },
       table(TABLE_READ_WRITE),
     ],
     CheckStability: [
@@ -151,6 +166,76 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
     ],
     ReleaseLock: [table(TABLE_READ_WRITE_DELETE)],
   };
+}
+
+/** What a role's inline policies may hold besides these grants (CDK adds logs, X-Ray, SNS/KMS). */
+const INLINE_RESERVE = 2048;
+
+/** IAM's size of these grants as one policy document, tokens at their longest possible values. */
+export function grantsSize(scope: IConstruct, grants: readonly Grant[]): number {
+  const resolver = new LongestResolver({});
+  const stack = Stack.of(scope);
+  return policySize({
+    Version: '2012-10-17',
+    Statement: grants.map((g) => resolver.resolve(stack.resolve(g.statement.toStatementJson()))),
+  });
+}
+
+/** True when the grants fit a role's inline policies (with room for what CDK adds). */
+export function fitsInline(scope: IConstruct, grants: readonly Grant[]): boolean {
+  return grantsSize(scope, grants) <= AWS_LIMITS.roleInlinePolicies.max - INLINE_RESERVE;
+}
+
+/** A managed policy and the grants it holds. */
+export interface PackedPolicy {
+  readonly policy: iam.ManagedPolicy;
+  readonly grants: readonly Grant[];
+}
+
+/**
+ * Gives `role` its grants: all inline when they fit; otherwise the grants that do not list services
+ * inline, and the per-service statements split by resource over as few managed policies as keep each
+ * within IAM's 6,144 characters (measured with tokens at their longest). Returns the managed policies.
+ */
+export function attachGrants(role: iam.Role, grants: readonly Grant[]): PackedPolicy[] {
+  if (fitsInline(role, grants)) {
+    for (const grant of grants) role.addToPrincipalPolicy(grant.statement);
+    return [];
+  }
+  for (const grant of grants.filter((g) => g.perService !== true)) role.addToPrincipalPolicy(grant.statement);
+  const documents: Grant[][] = [];
+  let current: Grant[] = [];
+  const fits = (candidate: Grant[]): boolean => grantsSize(role, candidate) <= AWS_LIMITS.managedPolicySize.max;
+  for (const grant of grants.filter((g) => g.perService === true)) {
+    const json = grant.statement.toStatementJson() as { Action: string | string[]; Resource: string | string[]; Condition?: Record<string, unknown> };
+    const actions = [json.Action].flat();
+    let resources: string[] = [];
+    const piece = (list: string[]): Grant => ({
+      ...grant,
+      statement: allow(actions, list, json.Condition),
+    });
+    for (const resource of [json.Resource].flat()) {
+      const next = [...resources, resource];
+      if (fits([...current, piece(next)])) {
+        resources = next;
+        continue;
+      }
+      if (resources.length > 0) current.push(piece(resources));
+      if (current.length > 0) documents.push(current);
+      current = [];
+      resources = [resource];
+    }
+    if (resources.length > 0) current.push(piece(resources));
+  }
+  if (current.length > 0) documents.push(current);
+  return documents.map((document, index) => {
+    const policy = new iam.ManagedPolicy(role, `ServicesPolicy${index + 1}`, {
+      description: `${role.node.id}: ECS/ECR access to the watched services (${index + 1} of ${documents.length})`,
+      statements: document.map((g) => g.statement),
+      roles: [role],
+    });
+    return { policy, grants: document };
+  });
 }
 
 /**
