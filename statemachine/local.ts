@@ -40,6 +40,11 @@ export interface LocalRunOptions {
   readonly signal?: AbortSignal;
   /** Name of the state machine in the execution ARN. @default 'ecs-auto-rollback' */
   readonly stateMachineName?: string;
+  /**
+   * TimeoutSeconds of these Task states in place of the definition's (real seconds: the engine
+   * times a Task with a real timer), so that a test sees a real `States.Timeout` without waiting 60 s.
+   */
+  readonly taskTimeoutSeconds?: Readonly<Record<string, number>>;
 }
 
 /** One step of a local execution, in the terms of the Step Functions execution history. */
@@ -112,6 +117,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   ) as Record<TaskFunctionId, string>;
   const substitutions = substitutionsFor(arns, settings);
   const definition = renderDefinition(substitutions);
+  const taskStates = (definition as { States: Record<string, { TimeoutSeconds?: number }> }).States;
+  for (const [stateName, seconds] of Object.entries(options.taskTimeoutSeconds ?? {})) {
+    const state = taskStates[stateName];
+    if (state === undefined) throw new Error(`runLocally: no state ${stateName} to time out`);
+    state.TimeoutSeconds = seconds;
+  }
   const functionsByState = taskStateFunctions(definition, substitutions);
   const executionName = options.executionName ?? `local-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${options.stateMachineName ?? 'ecs-auto-rollback'}:${executionName}`;

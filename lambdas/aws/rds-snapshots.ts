@@ -10,12 +10,13 @@ import {
 } from '@aws-sdk/client-rds';
 import type { DatabaseSnapshotFinding, SnapshotRef } from '../core/advisory';
 import { awsCall } from './call';
+import { sdkClientOptions } from './client-options';
 
 let defaultClient: RDSClient | undefined;
 
 /** The RDS client, created once per container on first use. */
 export function rdsClient(): RDSClient {
-  defaultClient ??= new RDSClient({});
+  defaultClient ??= new RDSClient(sdkClientOptions('read'));
   return defaultClient;
 }
 

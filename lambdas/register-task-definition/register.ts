@@ -4,7 +4,7 @@
  * container image(s) pinned to the target digest.
  */
 import type { ECSClient, TaskDefinition } from '@aws-sdk/client-ecs';
-import { ecsClient } from '../aws/clients';
+import { ecsWriteClient } from '../aws/clients';
 import { describeTaskDefinition, findTaskDefinition, registerTaskDefinition } from '../aws/task-definitions';
 import { containerImages, copyForRegistration, selectProjectContainers, toTaskDefinitionRef } from '../core/task-definition';
 import { TargetNotFoundError, ValidationError } from '../shared/errors';
@@ -27,7 +27,7 @@ export async function registerRollbackTaskDefinition(
   target: TargetResolution,
   serviceConfig: ServiceConfig,
   executionId: string,
-  client: ECSClient = ecsClient(),
+  client: ECSClient = ecsWriteClient(),
 ): Promise<Registration> {
   if (target.taskDefinitionArn !== undefined) {
     const known = await findTaskDefinition(target.taskDefinitionArn, client);

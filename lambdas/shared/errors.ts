@@ -81,10 +81,18 @@ export type ErrorName = keyof typeof ERROR_CLASSES;
 
 export const ERROR_NAMES = Object.keys(ERROR_CLASSES) as ErrorName[];
 
-/** Names of the errors a Task must retry. */
+/**
+ * Names of our errors a Task must retry. Every other error a handler throws is not retried: our
+ * ValidationError, ServiceNotFoundError, TargetNotFoundError, ConfigurationError and AwsCallError
+ * (access denied, an invalid parameter) and any other name (a TypeError: a bug) give the same
+ * answer again, so they go straight to the failure notification (the Tasks' Catch).
+ */
 export const TRANSIENT_ERROR_NAMES: readonly ErrorName[] = ['TransientAwsError'];
 
-/** Lambda service errors that Step Functions reports for an invoke, all transient. */
+/**
+ * Lambda service errors that Step Functions reports for an invoke, all transient: retried with
+ * backoff like TransientAwsError. https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ */
 export const LAMBDA_SERVICE_ERROR_NAMES = [
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
@@ -92,3 +100,24 @@ export const LAMBDA_SERVICE_ERROR_NAMES = [
   'Lambda.SdkClientException',
   'Lambda.TooManyRequestsException',
 ] as const;
+
+/**
+ * What Step Functions reports when an invocation dies instead of answering; each is retried ONCE
+ * (statemachine/rollback.asl.json, the second Retry of every Task), then the Catch notifies:
+ * - `States.Timeout`: the Task ran past its TimeoutSeconds (the invoke itself hung). The functions
+ *   time out 10 s before their Task (lib/rollback-stack.ts), so the earlier attempt has ended and a
+ *   retry cannot overlap it. https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ * - `Sandbox.Timedout`: the function ran past its own timeout, in its handler or its Init phase.
+ *   Every AWS call has a timeout well under it (lambdas/aws/client-options.ts), so this is a stall
+ *   outside our calls, not work that never fits. https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html
+ * - `Runtime.ExitError`: the runtime process exited (killed for memory, a crash).
+ * - `Lambda.Unknown`: how Step Functions names unhandled errors such as out of memory and function
+ *   timeouts. https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ * Once, not more: a second crash in a row is likely to repeat, and each attempt may cost a whole
+ * function timeout. A retry is safe because every Task's side effects are checked before they are
+ * repeated (UpdateService, RegisterTaskDefinition) or recorded (SNS Publish).
+ */
+export const CRASH_ERROR_NAMES = ['States.Timeout', 'Sandbox.Timedout', 'Runtime.ExitError', 'Lambda.Unknown'] as const;
+
+/** Every error name the ASL may use in a Retry or Catch. */
+export const ASL_ERROR_NAMES: readonly string[] = [...ERROR_NAMES, ...LAMBDA_SERVICE_ERROR_NAMES, ...CRASH_ERROR_NAMES, 'States.ALL'];

@@ -1,13 +1,17 @@
-import { ecsClient } from '../aws/clients';
+import { ecsWriteClient } from '../aws/clients';
 import { recordRollbackDeployment } from '../aws/state-table';
 import { once, readStateTableName } from '../shared/config';
 import { logger, withLogging } from '../shared/logger';
 import type { DeploymentRef, RollbackState } from '../shared/types';
 import { narrowUpdateServiceInput, startRollbackDeployment, type UpdateServiceDeps } from './deploy';
 
-/** The handler's client, state table name (env STATE_TABLE_NAME, read once) and loop guard record; tests may replace them. */
+/**
+ * The handler's client, state table name (env STATE_TABLE_NAME, read once) and loop guard record;
+ * tests may replace them. The ECS client makes one attempt per call: the SDK must not repeat
+ * UpdateService after a lost answer (the Task retries, and checks first).
+ */
 export const deps: UpdateServiceDeps = {
-  ecs: ecsClient,
+  ecs: ecsWriteClient,
   stateTableName: once(() => readStateTableName(process.env)),
   recordRollbackDeployment,
 };

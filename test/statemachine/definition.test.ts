@@ -1,6 +1,12 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { ERROR_NAMES, LAMBDA_SERVICE_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../lambdas/shared/errors';
+import {
+  ASL_ERROR_NAMES,
+  CRASH_ERROR_NAMES,
+  ERROR_NAMES,
+  LAMBDA_SERVICE_ERROR_NAMES,
+  TRANSIENT_ERROR_NAMES,
+} from '../../lambdas/shared/errors';
 import {
   placeholdersIn,
   readDefinitionText,
@@ -17,7 +23,15 @@ interface AslState {
   End?: boolean;
   Resource?: string;
   Choices?: { Next: string }[];
-  Retry?: { ErrorEquals: string[]; BackoffRate?: number; MaxAttempts?: number }[];
+  TimeoutSeconds?: number;
+  Retry?: {
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+    MaxAttempts?: number;
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
+  }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
 }
 
@@ -63,15 +77,41 @@ describe('statemachine/rollback.asl.json', () => {
     expect(JSON.stringify(definition)).not.toContain('${');
   });
 
-  it('names only errors that exist in lambdas/shared/errors.ts (or States.* / Lambda.*)', () => {
+  it('names only errors that exist: ours (lambdas/shared/errors.ts), Lambda service errors, crashes, States.ALL', () => {
     const named = new Set(
       Object.values(states).flatMap((s) => [...(s.Retry ?? []), ...(s.Catch ?? [])].flatMap((r) => r.ErrorEquals)),
     );
-    const unknown = [...named].filter(
-      (name) => !name.startsWith('States.') && !name.startsWith('Lambda.') && !(ERROR_NAMES as string[]).includes(name),
-    );
+    const unknown = [...named].filter((name) => !ASL_ERROR_NAMES.includes(name));
     expect(unknown).toEqual([]);
     expect(named.size).toBeGreaterThan(1);
+  });
+
+  it.each(tasks.map(([name]) => name))('%s retries a crash or a timeout exactly once', (name) => {
+    const retry = (states[name] as AslState).Retry ?? [];
+    for (const error of CRASH_ERROR_NAMES) {
+      const retriers = retry.filter((r) => r.ErrorEquals.includes(error));
+      expect(retriers, error).toHaveLength(1);
+      expect(retriers[0]?.MaxAttempts, error).toBe(1);
+    }
+  });
+
+  it.each(tasks.map(([name]) => name))('%s retries none of our permanent errors (bad input, access denied)', (name) => {
+    const retried = ((states[name] as AslState).Retry ?? []).flatMap((r) => r.ErrorEquals);
+    const permanent = ERROR_NAMES.filter((n) => !TRANSIENT_ERROR_NAMES.includes(n));
+    expect(retried.filter((n) => (permanent as string[]).includes(n))).toEqual([]);
+    expect(retried).not.toContain('States.ALL');
+    expect(retried).not.toContain('States.TaskFailed');
+  });
+
+  it.each(tasks.map(([name]) => name))('%s states its whole retry budget: a timeout, and every field of every retrier', (name) => {
+    const state = states[name] as AslState;
+    expect(state.TimeoutSeconds).toBeGreaterThan(0);
+    for (const retrier of state.Retry ?? []) {
+      expect(Object.keys(retrier).sort()).toEqual(
+        ['BackoffRate', 'ErrorEquals', 'IntervalSeconds', 'JitterStrategy', 'MaxAttempts', 'MaxDelaySeconds'].sort(),
+      );
+      expect(retrier.MaxDelaySeconds).toBeGreaterThanOrEqual(retrier.IntervalSeconds ?? 0);
+    }
   });
 
   it.each(tasks.map(([name]) => name))('%s retries every transient error and Lambda service error with backoff', (name) => {
@@ -80,7 +120,8 @@ describe('statemachine/rollback.asl.json', () => {
     for (const error of [...TRANSIENT_ERROR_NAMES, ...LAMBDA_SERVICE_ERROR_NAMES]) {
       expect(retried).toContain(error);
     }
-    expect(retry.every((r) => (r.BackoffRate ?? 1) > 1 && (r.MaxAttempts ?? 3) >= 2)).toBe(true);
+    const transient = retry.filter((r) => r.ErrorEquals.some((e) => (TRANSIENT_ERROR_NAMES as string[]).includes(e)));
+    expect(transient.every((r) => (r.BackoffRate ?? 1) > 1 && (r.MaxAttempts ?? 3) >= 2)).toBe(true);
   });
 
   it.each(tasks.map(([name]) => name))('%s catches every error (States.ALL)', (name) => {

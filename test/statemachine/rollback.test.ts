@@ -7,8 +7,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AwsCallError } from '../../lambdas/shared/errors';
-import type { LocalRunResult } from '../../statemachine/local';
+import { AwsCallError, CRASH_ERROR_NAMES } from '../../lambdas/shared/errors';
+import type { TaskFunctionId } from '../../statemachine/definition';
+import type { LocalRunResult, TaskHandler } from '../../statemachine/local';
 import { type Engine, runRollback, startEngine } from './helpers/engine';
 import {
   accessDenied,
@@ -466,5 +467,109 @@ describe('rollback state machine: retries, failures and bad input', () => {
     expect(notification.status).toBe('failure');
     expect(notification.body).toMatch(new RegExp(`^Message +${field}: `, 'm'));
     expect(notification.body).toContain('Nothing: the service was not updated.');
+  });
+});
+
+describe('rollback state machine: timeouts and crashes (each retried once)', () => {
+  /** A handler whose first invocation never answers (it hangs before doing anything); later ones are `real`. */
+  function hangingOnce(real: TaskHandler): { handler: TaskHandler; release: () => void } {
+    let calls = 0;
+    let release = (): void => undefined;
+    const handler: TaskHandler = (input, context) => {
+      calls += 1;
+      if (calls > 1) return real(input, context);
+      return new Promise((resolve) => {
+        release = () => resolve(undefined);
+      });
+    };
+    return { handler, release: () => release() };
+  }
+
+  /** A handler that dies `times` times as Lambda reports it (`name`), then runs `real`. */
+  function crashing(real: TaskHandler, name: string, times: number): TaskHandler {
+    let calls = 0;
+    return async (input, context) => {
+      calls += 1;
+      if (calls > times) return real(input, context);
+      const crash = new Error(name === 'Sandbox.Timedout' ? 'Task timed out after 50.00 seconds' : 'Runtime exited with error: signal: killed');
+      crash.name = name;
+      throw crash;
+    };
+  }
+
+  it.each<[TaskFunctionId, string]>([
+    ['ResolveTarget', 'ResolveTarget'],
+    ['CheckStability', 'CheckStability'],
+    ['Notify', 'NotifySuccess'],
+  ])('rolls back riderapp:15 to riderapp:14 when %s hangs once past its Task timeout (States.Timeout)', async (fn, state) => {
+    // Prepare
+    const world = new RiderappWorld();
+    const hang = hangingOnce(engine.handlers[fn]);
+    runs += 1;
+
+    // Act
+    const result = await runRollback(engine, world, {
+      input: DEPLOYMENT_FAILED,
+      executionName: `rollback-${runs}`,
+      handlers: { [fn]: hang.handler },
+      taskTimeoutSeconds: { [state]: 1 },
+    }).finally(hang.release);
+
+    // Assess
+    expect(result.retried).toEqual([state]);
+    expect(result.caught).toEqual([]);
+    expect(result.status).toBe('SUCCEEDED');
+    expectOneUpdateServiceTo(14);
+    expect(world.runningTaskDefinition()).toBe('riderapp:14');
+    expect(theNotification(world).status).toBe('success');
+  });
+
+  it.each(CRASH_ERROR_NAMES.filter((name) => name !== 'States.Timeout'))(
+    'rolls back riderapp:15 to riderapp:14 when ResolveTarget crashes once with %s',
+    async (name) => {
+      // Prepare
+      const world = new RiderappWorld();
+      runs += 1;
+
+      // Act
+      const result = await runRollback(engine, world, {
+        input: DEPLOYMENT_FAILED,
+        executionName: `rollback-${runs}`,
+        handlers: { ResolveTarget: crashing(engine.handlers.ResolveTarget, name, 1) },
+      });
+
+      // Assess
+      expect(result.retried).toEqual(['ResolveTarget']);
+      expect(result.status).toBe('SUCCEEDED');
+      expectOneUpdateServiceTo(14);
+      expect(theNotification(world).status).toBe('success');
+    },
+  );
+
+  it('notifies the failure and releases the lock when ResolveTarget crashes twice in a row (Runtime.ExitError)', async () => {
+    // Prepare
+    const world = new RiderappWorld();
+    runs += 1;
+
+    // Act
+    const result = await runRollback(engine, world, {
+      input: DEPLOYMENT_FAILED,
+      executionName: `rollback-${runs}`,
+      handlers: { ResolveTarget: crashing(engine.handlers.ResolveTarget, 'Runtime.ExitError', 2) },
+    });
+
+    // Assess
+    expect(result.retried).toEqual(['ResolveTarget']);
+    expect(result.caught).toEqual(['ResolveTarget']);
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.Error).toBe('Runtime.ExitError');
+    expectNoChange();
+    expect(theNotification(world).subject).toBe('[riderapp] Rollback failed at ResolveTarget: riderapp-service');
+
+    // Act: the next start for the service is not held back by a lock
+    const second = await run(world, CONFIRMED_MANUAL_START);
+
+    // Assess
+    expect(second.output).toMatchObject({ request: { action: 'rollback', lockHeld: true } });
   });
 });

@@ -26,6 +26,10 @@ export interface RunOptions {
   readonly input: unknown;
   readonly executionName: string;
   readonly settings?: { readonly pollIntervalSeconds: number; readonly stabilizationTimeoutSeconds: number };
+  /** Handlers to use in place of the engine's for this run (a crash, a hang). */
+  readonly handlers?: Partial<Record<TaskFunctionId, TaskHandler>>;
+  /** Real TimeoutSeconds of some Task states (see runLocally). */
+  readonly taskTimeoutSeconds?: Readonly<Record<string, number>>;
 }
 
 /** ServiceConfig of riderapp, as the CDK stack writes it into the state table. */
@@ -95,8 +99,9 @@ export async function startEngine(): Promise<Engine> {
 export function runRollback(engine: Engine, world: RiderappWorld, options: RunOptions): Promise<LocalRunResult> {
   return runLocally({
     input: options.input,
-    handlers: engine.handlers,
+    handlers: { ...engine.handlers, ...options.handlers },
     executionName: options.executionName,
+    ...(options.taskTimeoutSeconds === undefined ? {} : { taskTimeoutSeconds: options.taskTimeoutSeconds }),
     beforeTask: world.beforeTask,
     maxTransitions: 200,
     ...(options.settings === undefined ? {} : { settings: options.settings }),
