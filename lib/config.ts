@@ -3,6 +3,7 @@
  * named by `-c config=path`, validated at synth time. Every error names the field and the bad value.
  */
 import { backoffSeconds } from '../lambdas/core/health';
+import { healthUrlProblem, redactUrl } from '../lambdas/core/url-safety';
 import { excerpt } from '../lambdas/shared/excerpt';
 
 /** How the UnHealthyHostCount alarm treats periods without data (CloudWatch TreatMissingData). */
@@ -389,7 +390,7 @@ function parseService(field: string, value: unknown, names: ReturnType<typeof de
   const containerNames = optional(raw.containerNames, (v) =>
     parseStringList(`${field}.containerNames`, v, CONTAINER_NAME_PATTERN, 'a container name', true),
   );
-  const healthCheckUrl = optional(raw.healthCheckUrl, (v) => parseUrl(`${field}.healthCheckUrl`, v));
+  const healthCheckUrl = optional(raw.healthCheckUrl, (v) => parseHealthCheckUrl(`${field}.healthCheckUrl`, v));
   const alarmNames =
     optional(raw.alarmNames, (v) =>
       parseStringList(`${field}.alarmNames`, v, ALARM_NAME_PATTERN, 'a CloudWatch alarm name', false),
@@ -534,17 +535,14 @@ function parseStringList(
   return list.map((item, index) => parsePattern(`${field}[${index}]`, item, pattern, what));
 }
 
-function parseUrl(field: string, value: unknown): string {
+/**
+ * A health URL the probe may request (lambdas/core/url-safety.ts): http(s), no credentials, not a
+ * loopback, link-local (metadata), private or other refused address. Errors quote it redacted.
+ */
+function parseHealthCheckUrl(field: string, value: unknown): string {
   const text = asString(field, value, 'an http(s) URL');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ConfigError(field, `expected an http(s) URL, got ${show(value)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(field, `expected an http(s) URL, got ${show(value)}`);
-  }
+  const problem = healthUrlProblem(text);
+  if (problem !== undefined) throw new ConfigError(field, `${problem}, got ${show(redactUrl(text))}`);
   return text;
 }
 

@@ -101,7 +101,11 @@ export function backoffSeconds(retry: number, intervalSeconds: number): number {
 export type HttpOutcome =
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'timeout'; readonly timeoutSeconds: number }
-  | { readonly kind: 'error'; readonly message: string };
+  | { readonly kind: 'error'; readonly message: string }
+  /** Not requested: the URL or the address its name resolves to is refused (lambdas/core/url-safety.ts). */
+  | { readonly kind: 'refused'; readonly message: string }
+  /** A redirect the probe did not follow (to another host, or one too many); `location` is redacted. */
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string; readonly why: string };
 
 /** 2xx passes. */
 export function httpPassed(outcome: HttpOutcome): boolean {
@@ -118,6 +122,10 @@ export function describeHttpOutcome(outcome: HttpOutcome, attempts: number): str
       return `timed out after ${outcome.timeoutSeconds} s (${tries})`;
     case 'error':
       return `request failed: ${outcome.message} (${tries})`;
+    case 'refused':
+      return `not requested: ${outcome.message} (${tries})`;
+    case 'redirect':
+      return `HTTP ${outcome.status} redirect to ${outcome.location} not followed (${outcome.why}) (${tries})`;
   }
 }
 

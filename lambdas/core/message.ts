@@ -13,6 +13,7 @@ import type {
   TaskDefinitionRef,
 } from '../shared/types';
 import { shortTaskDefinition } from './stability';
+import { redactUrl } from './url-safety';
 
 /** What Notify publishes. */
 export interface NotificationText {
@@ -321,7 +322,7 @@ function dryRunText(state: Partial<RollbackState>, service: string, now: string)
       : `Register a copy of ${from} with image ${toImages(state) || to}`;
   const probes = [
     state.request?.serviceConfig.targetGroupArn ?? 'the service target groups',
-    state.request?.serviceConfig.healthCheckUrl,
+    state.request?.serviceConfig.healthCheckUrl !== undefined ? redactUrl(state.request.serviceConfig.healthCheckUrl) : undefined,
   ].filter(Boolean);
   const body = [
     `Dry run: nothing was changed. This is what a rollback of ${service} would do.`,

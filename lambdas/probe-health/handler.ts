@@ -1,15 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ecsClient, elbv2Client } from '../aws/clients';
+import { loopbackAllowed, resolveWithSystem } from '../aws/http-probe';
 import { type ProbeSettings, readProbeSettings } from '../core/health';
 import { logger, withLogging } from '../shared/logger';
 import type { HealthResult, RollbackState } from '../shared/types';
 import { narrowProbeHealthInput, type ProbeHealthDeps, probeHealth } from './probe';
 
-/** The handler's clients, HTTP, sleep and clock; tests replace sleep so nothing waits. */
+/** The handler's clients, HTTP, DNS, sleep and clock; tests replace sleep so nothing waits and resolve so no DNS is asked. */
 export const deps: ProbeHealthDeps = {
   ecs: ecsClient,
   elbv2: elbv2Client,
   fetch: (input, init) => fetch(input, init),
+  resolve: resolveWithSystem,
+  allowLoopback: () => loopbackAllowed(process.env),
   sleep: async (milliseconds) => {
     await sleep(milliseconds);
   },

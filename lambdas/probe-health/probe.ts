@@ -2,7 +2,7 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeService, targetGroupArnsFor } from '../aws/ecs-service';
-import { httpGet } from '../aws/http-probe';
+import { httpGet, type ResolveHost } from '../aws/http-probe';
 import { observeDeploymentTargets } from '../aws/target-health';
 import {
   allTargetGroupsHealthy,
@@ -16,6 +16,7 @@ import {
   type TargetGroupObservation,
 } from '../core/health';
 import { findDeployment } from '../core/stability';
+import { redactUrl } from '../core/url-safety';
 import { ServiceNotFoundError, ValidationError } from '../shared/errors';
 import { assertServiceRequest, isRecord } from '../shared/narrow';
 import type { DeploymentRef, HealthCheck, HealthResult, RollbackRequest, StabilityResult } from '../shared/types';
@@ -27,11 +28,14 @@ export interface ProbeHealthInput {
   readonly stability?: Pick<StabilityResult, 'desiredCount' | 'message'>;
 }
 
-/** Clients, HTTP, sleep and clock, replaceable in tests (sleep: no real waiting). */
+/** Clients, HTTP, DNS, sleep and clock, replaceable in tests (sleep: no real waiting; resolve: no real DNS). */
 export interface ProbeHealthDeps {
   readonly ecs: () => ECSClient;
   readonly elbv2: () => ElasticLoadBalancingV2Client;
   readonly fetch: typeof fetch;
+  readonly resolve: ResolveHost;
+  /** Loopback addresses may be probed (local tests only: lambdas/aws/http-probe.ts ALLOW_LOOPBACK_ENV). */
+  readonly allowLoopback: () => boolean;
   readonly sleep: (milliseconds: number) => Promise<void>;
   readonly now: () => Date;
 }
@@ -108,10 +112,11 @@ async function probeUrl(
   const { last, attempts } = await withRetries(
     settings,
     deps.sleep,
-    () => httpGet(url, settings.timeoutSeconds, deps.fetch),
-    httpPassed,
+    () => httpGet(url, { timeoutSeconds: settings.timeoutSeconds, fetch: deps.fetch, resolve: deps.resolve, allowLoopback: deps.allowLoopback() }),
+    (outcome) => httpPassed(outcome) || outcome.kind === 'refused',
   );
-  const check: HealthCheck = { kind: 'http', ok: httpPassed(last), subject: url, detail: describeHttpOutcome(last, attempts) };
+  const subject = redactUrl(url);
+  const check: HealthCheck = { kind: 'http', ok: httpPassed(last), subject, detail: describeHttpOutcome(last, attempts) };
   return { checks: [check], attempts };
 }
 

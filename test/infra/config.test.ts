@@ -249,3 +249,69 @@ describe('unhealthyHostAlarmName', () => {
     expect(names).toEqual(['riderapp-blue-unhealthy-hosts', 'riderapp-green-unhealthy-hosts']);
   });
 });
+
+describe('health check URL: only a public http(s) address, without credentials', () => {
+  const withHealthUrl = (healthCheckUrl: string) =>
+    contextOf({ project: 'riderapp', services: [{ service: 'riderapp-service' }, { service: 'riderapp-api', healthCheckUrl }] });
+  function configErrorOf(load: () => unknown): ConfigError {
+    try {
+      load();
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it.each([
+    ['the instance metadata address', 'http://169.254.169.254/latest/meta-data/', 'the instance metadata address'],
+    ['the IPv6 instance metadata address', 'http://[fd00:ec2::254]/latest/meta-data/', 'the instance metadata address'],
+    ['the ECS task metadata address', 'http://169.254.170.2/v2/credentials', 'the ECS task metadata address'],
+    ['the Lambda runtime API on localhost', 'http://localhost:9001/2018-06-01/runtime/invocation/next', 'loopback'],
+    ['a name under localhost', 'http://api.localhost/health', 'loopback'],
+    ['127.0.0.1', 'http://127.0.0.1:8080/health', 'loopback'],
+    ['another address of 127/8', 'http://127.3.2.1/health', 'loopback'],
+    ['127.0.0.1 written as a number', 'http://2130706433/health', 'loopback'],
+    ['IPv6 loopback', 'http://[::1]/health', 'loopback'],
+    ['IPv4-mapped IPv6 loopback', 'http://[::ffff:127.0.0.1]/health', 'loopback'],
+    ['0.0.0.0', 'http://0.0.0.0/health', 'unspecified'],
+    ['a link-local address', 'http://169.254.10.20/health', 'link-local'],
+    ['an IPv6 link-local address', 'http://[fe80::1]/health', 'link-local'],
+    ['10/8', 'http://10.0.1.11/health', 'private'],
+    ['172.16/12', 'http://172.20.0.5/health', 'private'],
+    ['192.168/16', 'http://192.168.1.1/health', 'private'],
+    ['an IPv6 unique local address', 'http://[fd12:3456::1]/health', 'private'],
+    ['a user:password@ URL', 'https://admin:s3cret@riderapp.example.com/health', 'credentials'],
+  ])('rejects %s at synth, naming the field', (_what, url, why) => {
+    // Act
+    const error = configErrorOf(() => loadConfig(withHealthUrl(url)));
+
+    // Assess
+    expect(error.field).toBe('services[1].healthCheckUrl');
+    expect(error.message).toContain(why);
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  it.each([
+    'https://riderapp.example.com/health',
+    'https://riderapp.example.com:8443/health?probe=1',
+    'http://203.0.113.10/health',
+    'http://[2001:db8::10]/health',
+    'http://172.32.0.1/health',
+  ])('accepts %s', (url) => {
+    // Act
+    const config = loadConfig(withHealthUrl(url));
+
+    // Assess
+    expect(config.services[1]?.healthCheckUrl).toBe(url);
+  });
+
+  it('quotes a rejected URL without its query token', () => {
+    // Act
+    const error = configErrorOf(() => loadConfig(withHealthUrl('http://10.0.1.11/health?token=abc123')));
+
+    // Assess
+    expect(error.message).toContain('http://10.0.1.11/health?…');
+    expect(error.message).not.toContain('abc123');
+  });
+});

@@ -4,6 +4,7 @@ import { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ALLOW_LOOPBACK_ENV } from '../../lambdas/aws/http-probe';
 import { backoffSeconds } from '../../lambdas/core/health';
 import { placeholdersIn, TASK_FUNCTIONS, type TaskFunctionId } from '../../statemachine/definition';
 import { ACCOUNT, REGION, resolveIntrinsics, SERVICE_ARN, type Synthesized, synthesize, TARGET_GROUP_ARN } from './support';
@@ -524,6 +525,17 @@ describe('cdk-nag', () => {
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledgements) {
       expect(reason, id).toMatch(/\w{3,}.*\w{3,}/);
+    }
+  });
+});
+
+describe('health probe: the local-test loopback allowance never reaches a deployed function', () => {
+  it('sets PROBE_ALLOW_LOOPBACK_FOR_LOCAL_TESTS on no function', () => {
+    const functions = Object.values(synth.json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      expect(Object.keys(variables)).not.toContain(ALLOW_LOOPBACK_ENV);
     }
   });
 });

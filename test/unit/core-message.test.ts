@@ -186,6 +186,19 @@ describe('dry-run notification', () => {
     expect(attributes.status).toBe('dry-run');
   });
 
+  it('names the health URL it would probe without its query token', () => {
+    // Prepare
+    const request = { ...rolledBack.request!, dryRun: true };
+    const withUrl = { ...request, serviceConfig: { ...request.serviceConfig, healthCheckUrl: 'https://riderapp.example.com/health?token=abc123' } };
+
+    // Act
+    const { body } = build('dry-run', { ...beforeUpdate, request: withUrl });
+
+    // Assess
+    expect(body).toContain('https://riderapp.example.com/health?…');
+    expect(body).not.toContain('abc123');
+  });
+
   it('shows the plan: a copy of riderapp:15 with the previous image', () => {
     // Prepare
     const { taskDefinitionArn: _none, ...imageTarget } = rolledBack.target!;

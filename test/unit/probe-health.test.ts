@@ -7,7 +7,8 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ALLOW_LOOPBACK_ENV, loopbackAllowed } from '../../lambdas/aws/http-probe';
 import { readProbeSettings } from '../../lambdas/core/health';
 import { deps, handler } from '../../lambdas/probe-health/handler';
 import { narrowProbeHealthInput, probeHealth } from '../../lambdas/probe-health/probe';
@@ -26,17 +27,23 @@ const TARGET_GROUP = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgr
 const ROLLBACK_ID = 'ecs-svc/2222222222222222222';
 const NEW_IPS = ['10.0.1.11', '10.0.2.12', '10.0.3.13'];
 
-/** Status codes the local health endpoint answers, one per request; 'hang' never answers. */
-let answers: Array<number | 'hang'> = [];
+/** Status codes the local health endpoint answers, one per request; 'hang' never answers; a string redirects there. */
+let answers: Array<number | 'hang' | { redirect: string }> = [];
 let requests = 0;
+let paths: string[] = [];
 let server: Server;
 let baseUrl: string;
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
     requests += 1;
+    paths.push(req.url ?? '');
     const answer = answers.length > 1 ? answers.shift() : answers[0];
     if (answer === 'hang' || answer === undefined) return;
+    if (typeof answer === 'object') {
+      res.writeHead(302, { location: answer.redirect }).end();
+      return;
+    }
     res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'not ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -110,12 +117,18 @@ describe('ProbeHealth', () => {
     elbMock.reset();
     answers = [200];
     requests = 0;
+    paths = [];
     sleeps = [];
+    vi.stubEnv(ALLOW_LOOPBACK_ENV, 'true');
     Object.assign(deps, {
       sleep: async (milliseconds: number) => {
         sleeps.push(milliseconds);
       },
     });
+  });
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
   });
 
   it('passes when the health URL answers 200', async () => {
@@ -236,6 +249,106 @@ describe('ProbeHealth', () => {
     expect(elbMock).not.toHaveReceivedCommand(DescribeTargetHealthCommand);
     expect(requests).toBe(0);
   });
+  it('does not follow a redirect to another host (a 302 to the metadata address) and fails, naming where it pointed', async () => {
+    // Prepare
+    givenService(false);
+    answers = [{ redirect: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }];
+
+    // Act
+    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+
+    // Assess
+    expect(result.healthy).toBe(false);
+    expect(result.checks[0]?.detail).toBe(
+      'HTTP 302 redirect to http://169.254.169.254/latest/meta-data/iam/security-credentials/ not followed (another host) (5 attempts)',
+    );
+    expect(paths.every((path) => path === '/health')).toBe(true);
+  });
+
+  it('follows a redirect on the same host and passes when it answers 200', async () => {
+    // Prepare
+    givenService(false);
+    answers = [{ redirect: '/health/ready' }, 200];
+
+    // Act
+    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+
+    // Assess
+    expect(result.healthy).toBe(true);
+    expect(paths).toEqual(['/health', '/health/ready']);
+  });
+
+  it.each([
+    ['the instance metadata address', ['169.254.169.254'], 'resolves to 169.254.169.254, the instance metadata address'],
+    ['a private address', ['10.0.1.11'], 'resolves to 10.0.1.11, a private address'],
+    ['loopback', ['127.0.0.1'], 'resolves to 127.0.0.1, a loopback address'],
+    ['IPv6 link-local among public addresses', ['203.0.113.10', 'fe80::1'], 'resolves to fe80::1, a link-local address'],
+  ])('refuses a name that resolves to %s at probe time and requests nothing', async (_what, addresses, why) => {
+    // Prepare
+    givenService(false);
+    vi.unstubAllEnvs();
+    const fetchSpy = vi.fn<typeof fetch>();
+    const resolve = vi.fn(async () => addresses);
+    const input = narrowProbeHealthInput(state({ healthCheckUrl: 'https://health.riderapp.example.com/ready?token=abc123' }));
+
+    // Act
+    const result = await probeHealth(input, { attempts: 5, intervalSeconds: 1, timeoutSeconds: 1 }, { ...deps, fetch: fetchSpy, resolve });
+
+    // Assess
+    expect(result.healthy).toBe(false);
+    expect(result.checks[0]).toMatchObject({ kind: 'http', ok: false, subject: 'https://health.riderapp.example.com/ready?…' });
+    expect(result.checks[0]?.detail).toContain(`health.riderapp.example.com ${why}`);
+    expect(resolve).toHaveBeenCalledWith('health.riderapp.example.com');
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(JSON.stringify(result)).not.toContain('abc123');
+  });
+
+  it('requests a name that resolves to public addresses only', async () => {
+    // Prepare
+    givenService(false);
+    const fetchSpy = vi.fn<typeof fetch>(async () => new Response('ok', { status: 200 }));
+    const input = narrowProbeHealthInput(state({ healthCheckUrl: 'https://health.riderapp.example.com/ready' }));
+
+    // Act
+    const result = await probeHealth(input, { attempts: 1, intervalSeconds: 1, timeoutSeconds: 1 }, {
+      ...deps,
+      fetch: fetchSpy,
+      resolve: async () => ['203.0.113.10', '2001:db8::10'],
+    });
+
+    // Assess
+    expect(result.healthy).toBe(true);
+    expect(fetchSpy).toHaveBeenCalledWith('https://health.riderapp.example.com/ready', expect.objectContaining({ redirect: 'manual' }));
+  });
+
+  it('keeps the query token out of the result a person reads (notification, log)', async () => {
+    // Prepare
+    givenService(false);
+    answers = [503];
+
+    // Act
+    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health?token=abc123` }));
+
+    // Assess
+    expect(result.checks[0]?.subject).toBe(`${baseUrl}/health?…`);
+    expect(JSON.stringify(result)).not.toContain('abc123');
+  });
+
+  it('refuses 127.0.0.1 unless the local-test allowance is set, and never inside AWS Lambda', async () => {
+    // Prepare
+    givenService(false);
+    vi.unstubAllEnvs();
+
+    // Act
+    const refused = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+
+    // Assess
+    expect(refused.healthy).toBe(false);
+    expect(refused.checks[0]?.detail).toContain('127.0.0.1, a loopback address');
+    expect(requests).toBe(0);
+    expect(loopbackAllowed({ [ALLOW_LOOPBACK_ENV]: 'true' })).toBe(true);
+    expect(loopbackAllowed({ [ALLOW_LOOPBACK_ENV]: 'true', AWS_LAMBDA_FUNCTION_NAME: 'riderapp-ecs-auto-rollback-probe-health' })).toBe(false);
+  });
 });
 
 describe('probe settings', () => {
@@ -252,4 +365,5 @@ describe('probe settings', () => {
     expect(() => readProbeSettings({ PROBE_TIMEOUT_SECONDS: 'soon' })).toThrow(ConfigurationError);
     expect(() => readProbeSettings({ PROBE_TIMEOUT_SECONDS: 'soon' })).toThrow(/PROBE_TIMEOUT_SECONDS/);
   });
+
 });
