@@ -4,9 +4,7 @@
  * same input and configuration give the same answer. Bad input is a ValidationError naming the
  * field; nothing is changed because of it.
  */
-import { parse } from '@aws-lambda-powertools/parser';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import { ValidationError } from '../shared/errors';
 import { excerpt } from '../shared/excerpt';
 import type { ExplicitTarget, RollbackType, ServiceConfig, Trigger } from '../shared/types';
@@ -49,28 +47,49 @@ const expected =
     issue.input === undefined ? `required (expected ${what})` : `expected ${what}, got ${show(issue.input)}`;
 
 const text = (what = 'a non-empty string') =>
-  z.string({ error: expected(what) }).trim().min(1, { error: `expected ${what}` });
+  z.string({ error: expected(what) }).check(z.trim(), z.minLength(1, { error: `expected ${what}` }));
 
-const EcsDeploymentFailedEvent = EventBridgeSchema.extend({
+/**
+ * The EventBridge envelope, as @aws-lambda-powertools/parser's EventBridgeSchema defines it
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html).
+ */
+const eventBridgeShape = {
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+  'replay-name': z.optional(z.string()),
+};
+
+const EcsDeploymentFailedEvent = z.object({
+  ...eventBridgeShape,
   source: z.literal('aws.ecs', { error: expected('aws.ecs') }),
   'detail-type': z.literal(ECS_DEPLOYMENT_DETAIL_TYPE),
   detail: z.object(
     {
-      eventType: z.string().optional(),
+      eventType: z.optional(z.string()),
       eventName: z.literal('SERVICE_DEPLOYMENT_FAILED', { error: expected('SERVICE_DEPLOYMENT_FAILED') }),
-      deploymentId: text('an ECS deployment id').optional(),
-      updatedAt: z.string().optional(),
-      reason: z.string().optional(),
+      deploymentId: z.optional(text('an ECS deployment id')),
+      updatedAt: z.optional(z.string()),
+      reason: z.optional(z.string()),
     },
     { error: expected('an object') },
   ),
 });
 
-const alarmTimestamp = text('an alarm state timestamp').refine((value) => !Number.isNaN(Date.parse(value)), {
-  error: (issue) => `expected a timestamp, got ${show(issue.input)}`,
-});
+const alarmTimestamp = text('an alarm state timestamp').check(
+  z.refine((value) => !Number.isNaN(Date.parse(value)), {
+    error: (issue) => `expected a timestamp, got ${show(issue.input)}`,
+  }),
+);
 
-const AlarmStateChangeEvent = EventBridgeSchema.extend({
+const AlarmStateChangeEvent = z.object({
+  ...eventBridgeShape,
   source: z.literal('aws.cloudwatch', { error: expected('aws.cloudwatch') }),
   'detail-type': z.literal(ALARM_DETAIL_TYPE),
   detail: z.object(
@@ -79,7 +98,7 @@ const AlarmStateChangeEvent = EventBridgeSchema.extend({
       state: z.object(
         {
           value: z.literal('ALARM', { error: expected('ALARM') }),
-          reason: z.string().optional(),
+          reason: z.optional(z.string()),
           timestamp: alarmTimestamp,
         },
         { error: expected('an object') },
@@ -89,9 +108,16 @@ const AlarmStateChangeEvent = EventBridgeSchema.extend({
   ),
 });
 
-const booleanish = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')], {
-  error: expected('true or false'),
-});
+const booleanish = z.union(
+  [
+    z.boolean(),
+    z.pipe(
+      z.enum(['true', 'false']),
+      z.transform((v) => v === 'true'),
+    ),
+  ],
+  { error: expected('true or false') },
+);
 
 const TASK_DEFINITION = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?[A-Za-z0-9_-]{1,255}:\d+$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -99,7 +125,7 @@ const IMAGE_DIGEST = /^sha256:[a-f0-9]{64}$/;
 const COMMIT = /^[0-9a-fA-F]{7,40}$/;
 
 const format = (pattern: RegExp, what: string) =>
-  text(what).refine((value) => pattern.test(value), { error: (issue) => `expected ${what}, got ${show(issue.input)}` });
+  text(what).check(z.refine((value) => pattern.test(value), { error: (issue) => `expected ${what}, got ${show(issue.input)}` }));
 
 /** Longest `reason` of a manual start, in characters. */
 export const REASON_MAX_CHARACTERS = 1000;
@@ -107,34 +133,36 @@ export const REASON_MAX_CHARACTERS = 1000;
 export const REQUESTED_BY_MAX_CHARACTERS = 200;
 
 const boundedText = (max: number) =>
-  z.string({ error: expected('a string') }).max(max, {
-    error: (issue) => `expected at most ${max} characters, got ${typeof issue.input === 'string' ? issue.input.length : '?'}`,
-  });
+  z.string({ error: expected('a string') }).check(
+    z.maxLength(max, {
+      error: (issue) => `expected at most ${max} characters, got ${typeof issue.input === 'string' ? issue.input.length : '?'}`,
+    }),
+  );
 
 const ManualStart = z.strictObject({
-  cluster: text('a cluster name').optional(),
-  service: text('a service name').optional(),
-  project: text('a project name').optional(),
-  target: z
-    .strictObject(
+  cluster: z.optional(text('a cluster name')),
+  service: z.optional(text('a service name')),
+  project: z.optional(text('a project name')),
+  target: z.optional(
+    z.strictObject(
       {
-        taskDefinition: format(TASK_DEFINITION, 'family:revision or a task definition ARN').optional(),
-        imageTag: format(IMAGE_TAG, 'an image tag').optional(),
-        imageDigest: format(IMAGE_DIGEST, 'sha256:<64 hex digits>').optional(),
-        commit: format(COMMIT, 'a commit SHA (7-40 hex digits)').optional(),
+        taskDefinition: z.optional(format(TASK_DEFINITION, 'family:revision or a task definition ARN')),
+        imageTag: z.optional(format(IMAGE_TAG, 'an image tag')),
+        imageDigest: z.optional(format(IMAGE_DIGEST, 'sha256:<64 hex digits>')),
+        commit: z.optional(format(COMMIT, 'a commit SHA (7-40 hex digits)')),
       },
       { error: expected('an object with one of taskDefinition, imageTag, imageDigest, commit') },
-    )
-    .optional(),
-  dryRun: booleanish.optional(),
-  confirm: z.string({ error: expected('"CONFIRM"') }).optional(),
-  reason: boundedText(REASON_MAX_CHARACTERS).optional(),
-  requestedBy: boundedText(REQUESTED_BY_MAX_CHARACTERS).optional(),
-  rollbackType: z
-    .enum(['application', 'infrastructure', 'database', 'full'], {
+    ),
+  ),
+  dryRun: z.optional(booleanish),
+  confirm: z.optional(z.string({ error: expected('"CONFIRM"') })),
+  reason: z.optional(boundedText(REASON_MAX_CHARACTERS)),
+  requestedBy: z.optional(boundedText(REQUESTED_BY_MAX_CHARACTERS)),
+  rollbackType: z.optional(
+    z.enum(['application', 'infrastructure', 'database', 'full'], {
       error: expected('application, infrastructure, database or full'),
-    })
-    .optional(),
+    }),
+  ),
 });
 
 const MANUAL_FIELDS = 'cluster, service, project, target, dryRun, confirm, reason, requestedBy, rollbackType';
@@ -151,13 +179,13 @@ function fieldOf(issue: Issue): string {
   return field === '' ? 'input' : field;
 }
 
-/** Validates input against a schema through the Powertools parser; the first problem becomes a ValidationError. */
-function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = parse(input, undefined, schema, true);
+/** Validates input against a schema; the first problem becomes a ValidationError. */
+function parseOrThrow<T extends z.ZodMiniType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
   if (result.success) return result.data as z.output<T>;
-  const issues = ((result.error as Error).cause ?? []) as ReadonlyArray<Issue & { code?: string; keys?: string[] }>;
+  const issues = result.error.issues as ReadonlyArray<Issue & { code?: string; keys?: string[] }>;
   const first = issues[0];
-  if (first === undefined) throw new ValidationError('input', result.error.message);
+  if (first === undefined) throw new ValidationError('input', excerpt(result.error.message));
   if (first.code === 'unrecognized_keys' && first.keys?.[0] !== undefined) {
     const prefix = fieldOf(first);
     const key = show(first.keys[0]);

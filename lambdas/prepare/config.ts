@@ -3,7 +3,7 @@
  * deployment writes; validated with zod) and the guard settings from the environment.
  * Kept out of lambdas/shared/config.ts so that only Prepare's bundle carries zod.
  */
-import { z } from 'zod';
+import * as z from '../shared/zod';
 import {
   DEFAULT_ALARM_ROLLBACK_WINDOW_MINUTES,
   DEFAULT_LOCK_TTL_SECONDS,
@@ -27,19 +27,19 @@ export interface PrepareConfig {
   readonly lockTtlSeconds: number;
 }
 
-const nonEmpty = z.string().trim().min(1, { error: 'expected a non-empty string' });
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, { error: 'expected a non-empty string' }));
 
 const ServiceConfigSchema = z.object({
   cluster: nonEmpty,
   service: nonEmpty,
   ecrRepository: nonEmpty,
-  containerNames: z.array(nonEmpty).optional(),
-  targetGroupArn: nonEmpty.optional(),
-  healthCheckUrl: z.url({ error: 'expected an http(s) URL' }).optional(),
-  alarmNames: z.array(nonEmpty).default([]),
+  containerNames: z.optional(z.array(nonEmpty)),
+  targetGroupArn: z.optional(nonEmpty),
+  healthCheckUrl: z.optional(z.url({ error: 'expected an http(s) URL' })),
+  alarmNames: z._default(z.array(nonEmpty), []),
 });
 
-const ServicesSchema = z.array(ServiceConfigSchema).min(1, { error: 'expected at least one service' });
+const ServicesSchema = z.array(ServiceConfigSchema).check(z.minLength(1, { error: 'expected at least one service' }));
 
 /**
  * SERVICES_CONFIG: the JSON array of ServiceConfig that the deployment writes into the state table
