@@ -6,6 +6,7 @@ import { METRICS_NAMESPACE } from '../lambdas/shared/metrics';
 import type { ServiceConfig } from '../lambdas/shared/types';
 import { readDefinitionText, type TaskFunctionId } from '../statemachine/definition';
 import { type AppConfig, probeBudgetSeconds, type ServiceSettings, unhealthyHostAlarmName } from './config';
+import { RollbackDashboard } from './constructs/dashboard';
 import { type TaskFunctionSettings, TaskFunctions } from './constructs/functions';
 import { Notifications } from './constructs/notifications';
 import { ServicesConfigStore } from './constructs/services-config';
@@ -46,6 +47,8 @@ export class EcsAutoRollback extends Construct {
   public readonly functions: TaskFunctions;
   public readonly workflow: RollbackWorkflow;
   public readonly triggers: RollbackTriggers;
+  /** The project's CloudWatch dashboard; add the system's own alarms with `dashboard.addAlarms()`. */
+  public readonly dashboard: RollbackDashboard;
 
   public constructor(scope: Construct, id: string, props: EcsAutoRollbackProps) {
     super(scope, id);
@@ -105,7 +108,7 @@ export class EcsAutoRollback extends Construct {
           PROBE_TIMEOUT_SECONDS: String(config.probe.timeoutSeconds),
         },
       },
-      Notify: { timeout: TASK_TIMEOUT, environment: { TOPIC_ARN: this.notifications.topic.topicArn } },
+      Notify: { timeout: TASK_TIMEOUT, environment: { TOPIC_ARN: this.notifications.topic.topicArn, COOLDOWN_MINUTES: cooldown } },
       ReleaseLock: { timeout: TASK_TIMEOUT, environment: { STATE_TABLE_NAME: tableName, COOLDOWN_MINUTES: cooldown } },
     };
     this.servicesConfig = new ServicesConfigStore(this, 'ServicesConfig', {
@@ -165,6 +168,15 @@ export class EcsAutoRollback extends Construct {
     Validations.of(this.triggers.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: "This queue is the dead-letter queue of the EventBridge rules' state machine target; a DLQ has no DLQ of its own.",
+    });
+
+    this.dashboard = new RollbackDashboard(this, 'Dashboard', {
+      project: config.project,
+      namespace: METRICS_NAMESPACE,
+      powertoolsService: SERVICE_NAME,
+      stateMachine: this.workflow.stateMachine,
+      functions: this.functions.functions,
+      deadLetterQueues: [this.triggers.deadLetterQueue],
     });
 
     addLimitsCheck(this, [{ stateMachine: this.workflow.stateMachine, definition: readDefinitionText() }]);

@@ -38,6 +38,10 @@ export class RollbackStack extends Stack {
     });
     new CfnOutput(this, 'TopicArn', { value: this.rollback.notifications.topic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.rollback.triggers.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: this.rollback.dashboard.dashboardUrl,
+      description: 'CloudWatch dashboard: rollbacks by ending and service, time to recovered, the system health',
+    });
   }
 
   public get table(): StateTable {

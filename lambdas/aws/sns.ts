@@ -1,4 +1,4 @@
-/** SNS adapter: publish one notification with String message attributes. */
+/** SNS adapter: publish one notification with String message attributes, one text per protocol. */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { AwsCallError } from '../shared/errors';
 import { awsCall } from './call';
@@ -8,9 +8,26 @@ import { snsClient } from './clients';
 export interface SnsMessage {
   readonly topicArn: string;
   readonly subject: string;
+  /** The text for email and every protocol without its own entry. */
   readonly body: string;
+  /**
+   * The message for HTTPS subscribers (e.g. Amazon Q Developer in chat applications, which
+   * subscribes to the topic over HTTPS). When set, one Publish carries both, with
+   * `MessageStructure=json`: {"default": body, "email": body, "https": https}.
+   * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+   */
+  readonly https?: string;
   /** String attributes for subscription filter policies; values must not be empty. */
   readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** The Publish `Message` and `MessageStructure` for a message. */
+export function messagePayload(message: SnsMessage): { readonly Message: string; readonly MessageStructure?: 'json' } {
+  if (message.https === undefined) return { Message: message.body };
+  return {
+    Message: JSON.stringify({ default: message.body, email: message.body, https: message.https }),
+    MessageStructure: 'json',
+  };
 }
 
 /** Publish to a topic; returns SNS's MessageId. */
@@ -23,7 +40,7 @@ export async function publishMessage(message: SnsMessage, client: SNSClient = sn
       new PublishCommand({
         TopicArn: message.topicArn,
         Subject: message.subject,
-        Message: message.body,
+        ...messagePayload(message),
         MessageAttributes: attributes,
       }),
     ),

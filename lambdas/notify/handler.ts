@@ -4,12 +4,9 @@ import { findDatabaseSnapshots } from '../aws/rds-snapshots';
 import { logger, withLogging } from '../shared/logger';
 import { METRICS_NAMESPACE } from '../shared/metrics';
 import type { NotificationResult, NotifyInput } from '../shared/types';
-import { type NotifyDeps, type NotifySettings, narrowNotifyInput, notify } from './notify';
+import { type NotifyDeps, type NotifySettings, narrowNotifyInput, notify, readNotifySettings } from './notify';
 
-const settings: NotifySettings = {
-  ...(process.env.TOPIC_ARN ? { topicArn: process.env.TOPIC_ARN } : {}),
-  ...(process.env.PROJECT_NAME ? { projectName: process.env.PROJECT_NAME } : {}),
-};
+const settings: NotifySettings = readNotifySettings(process.env);
 
 /** The handler's client, RDS look-up, metrics and clock; tests may replace them. */
 export const deps: NotifyDeps = {

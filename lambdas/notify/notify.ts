@@ -13,6 +13,29 @@ import type { NotificationKind, NotificationResult, NotifyInput, RollbackRequest
 export interface NotifySettings {
   readonly topicArn?: string;
   readonly projectName?: string;
+  /** COOLDOWN_MINUTES: the cool-down ReleaseLock starts after a rollback, to say when it ends. */
+  readonly cooldownMinutes?: number;
+  /** LOG_GROUP_NAMES (comma-separated) or AWS_LAMBDA_LOG_GROUP_NAME: the log groups the Logs Insights link queries. */
+  readonly logGroupNames?: readonly string[];
+}
+
+/** Reads Notify's settings from the environment; a bad COOLDOWN_MINUTES names the variable. */
+export function readNotifySettings(env: Readonly<Record<string, string | undefined>>): NotifySettings {
+  const cooldown = env.COOLDOWN_MINUTES;
+  if (cooldown !== undefined && cooldown !== '' && !(Number.isInteger(Number(cooldown)) && Number(cooldown) > 0)) {
+    throw new ConfigurationError(`COOLDOWN_MINUTES must be a whole number of minutes above 0, got ${JSON.stringify(cooldown)}`);
+  }
+  // LOG_GROUP_NAMES when given, else Notify's own log group (Lambda sets AWS_LAMBDA_LOG_GROUP_NAME)
+  const logGroups = (env.LOG_GROUP_NAMES || env.AWS_LAMBDA_LOG_GROUP_NAME || '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return {
+    ...(env.TOPIC_ARN ? { topicArn: env.TOPIC_ARN } : {}),
+    ...(env.PROJECT_NAME ? { projectName: env.PROJECT_NAME } : {}),
+    ...(cooldown ? { cooldownMinutes: Number(cooldown) } : {}),
+    ...(logGroups.length > 0 ? { logGroupNames: logGroups } : {}),
+  };
 }
 
 /** Client, RDS look-up, metrics and clock, replaceable in tests. */
@@ -60,10 +83,18 @@ export async function notify(input: NotifyInput, settings: NotifySettings, deps:
   const text = buildNotification(input, {
     now: sentAt,
     ...(settings.projectName ? { projectName: settings.projectName } : {}),
+    ...(settings.cooldownMinutes === undefined ? {} : { cooldownMinutes: settings.cooldownMinutes }),
+    ...(settings.logGroupNames === undefined ? {} : { logGroupNames: settings.logGroupNames }),
     advice,
   });
   const messageId = await publishMessage(
-    { topicArn: settings.topicArn, subject: text.subject, body: text.body, attributes: text.attributes },
+    {
+      topicArn: settings.topicArn,
+      subject: text.subject,
+      body: text.body,
+      https: JSON.stringify(text.chat),
+      attributes: { ...text.attributes },
+    },
     deps.sns(),
   );
   recordEnding(

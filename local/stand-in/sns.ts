@@ -23,7 +23,11 @@ export interface PublishedMessage {
   readonly messageId: string;
   readonly topicArn: string;
   readonly subject?: string;
+  /** What an email subscriber receives: the `email` (else `default`) entry of a MessageStructure=json message, else the message. */
   readonly message: string;
+  /** `json` when the Publish had MessageStructure=json; `deliveries` then holds its entries by protocol. */
+  readonly messageStructure?: string;
+  readonly deliveries?: Readonly<Record<string, string>>;
   readonly messageAttributes: Readonly<Record<string, PublishedAttribute>>;
   readonly messageGroupId?: string;
   readonly messageDeduplicationId?: string;
@@ -48,6 +52,27 @@ function invalid(what: string): ApiError {
   return new ApiError('InvalidParameter', `Invalid parameter: ${what}`);
 }
 
+/**
+ * MessageStructure=json: the message must be a JSON object of strings with a `default` entry
+ * (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+ */
+function parseStructuredMessage(structure: string, message: string): Record<string, string> {
+  if (structure !== 'json') throw invalid('MessageStructure');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    throw invalid('Message Structure - JSON message body failed to parse');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('Message Structure - JSON message body failed to parse');
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  if (!entries.some(([key, value]) => key === 'default' && typeof value === 'string')) {
+    throw invalid('Message Structure - No default entry in JSON message body');
+  }
+  if (entries.some(([, value]) => typeof value !== 'string')) throw invalid('Message Structure - every entry must be a string');
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
 function publish(params: Params, { model, notFound, published }: SnsContext): Record<string, unknown> {
   const topicArn = params.get('TopicArn') ?? params.get('TargetArn');
   if (topicArn === undefined) throw invalid('TopicArn or TargetArn Reason: no value for required parameter');
@@ -56,6 +81,8 @@ function publish(params: Params, { model, notFound, published }: SnsContext): Re
   const message = params.get('Message');
   if (message === undefined || message === '') throw invalid('Empty message');
   if (Buffer.byteLength(message, 'utf8') > 262_144) throw invalid('Message too long');
+  const messageStructure = params.get('MessageStructure');
+  const deliveries = messageStructure === undefined ? undefined : parseStructuredMessage(messageStructure, message);
   const subject = params.get('Subject');
   if (subject !== undefined && (subject.length === 0 || subject.length > 100 || /[\r\n]/.test(subject) || !/^[\x20-\x7e]+$/.test(subject))) {
     throw invalid('Subject');
@@ -73,7 +100,8 @@ function publish(params: Params, { model, notFound, published }: SnsContext): Re
     messageId: randomUUID(),
     topicArn,
     subject,
-    message,
+    message: deliveries?.email ?? deliveries?.default ?? message,
+    ...(messageStructure === undefined ? {} : { messageStructure, deliveries }),
     messageAttributes: attributes as unknown as Record<string, PublishedAttribute>,
     messageGroupId: params.get('MessageGroupId'),
     messageDeduplicationId: params.get('MessageDeduplicationId'),

@@ -300,7 +300,7 @@ describe('the task functions', () => {
     ['UpdateService', ['STATE_TABLE_NAME', 'COOLDOWN_MINUTES']],
     ['ReleaseLock', ['STATE_TABLE_NAME', 'COOLDOWN_MINUTES']],
     ['ProbeHealth', ['PROBE_ATTEMPTS', 'PROBE_INTERVAL_SECONDS', 'PROBE_TIMEOUT_SECONDS']],
-    ['Notify', ['TOPIC_ARN']],
+    ['Notify', ['TOPIC_ARN', 'COOLDOWN_MINUTES']],
   ])('gives %s its settings %j', (taskId, names) => {
     // Prepare
     const fn = synth.json.Resources[logicalIdOf(`Tasks/${taskId}/Resource`)] as Resource;

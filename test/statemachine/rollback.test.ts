@@ -1,3 +1,4 @@
+import { shortImage } from '../../lambdas/core/message';
 import { readFileSync } from 'node:fs';
 import {
   DescribeServicesCommand,
@@ -49,9 +50,10 @@ function theNotification(world: RiderappWorld): { subject: string; body: string;
   const published = world.published();
   expect(published).toHaveLength(1);
   const [message] = published;
+  const structured = message?.MessageStructure === 'json' ? (JSON.parse(message.Message ?? '{}') as { default?: string }) : undefined;
   return {
     subject: message?.Subject ?? '',
-    body: message?.Message ?? '',
+    body: structured?.default ?? message?.Message ?? '',
     status: message?.MessageAttributes?.status?.StringValue,
   };
 }
@@ -304,7 +306,7 @@ describe('rollback state machine: the real ASL with the real handlers', () => {
     [
       'the previous ECR image',
       { history: 'none', ecrImages: 'all' },
-      `Register a copy of riderapp:15 with image ${RIDERAPP.repositoryUri}@${imageDigest(14)}`,
+      `Register a copy of riderapp:15 with image ${shortImage(`${RIDERAPP.repositoryUri}@${imageDigest(14)}`)}`,
     ],
   ])('notifies the plan of a dry run to %s and changes nothing', async (_target, options, planStep) => {
     // Prepare
@@ -465,7 +467,7 @@ describe('rollback state machine: retries, failures and bad input', () => {
     const notification = theNotification(world);
     expect(notification.subject).toContain('Rollback failed at Prepare');
     expect(notification.status).toBe('failure');
-    expect(notification.body).toMatch(new RegExp(`^Message +${field}: `, 'm'));
+    expect(notification.body).toMatch(new RegExp(`^ +Message +${field}: `, 'm'));
     expect(notification.body).toContain('Nothing: the service was not updated.');
   });
 });

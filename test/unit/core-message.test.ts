@@ -1,113 +1,113 @@
 import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../cli/args';
 import {
   buildNotification,
   executionConsoleUrl,
+  formatDuration,
+  logsInsightsUrl,
   MAX_SUBJECT_LENGTH,
+  type MessageOptions,
+  nameOfArn,
   parseCause,
   phaseDurations,
   sanitizeSubject,
   serviceIdentity,
+  utc,
 } from '../../lambdas/core/message';
 import type { NotificationKind, RollbackState } from '../../lambdas/shared/types';
+import {
+  ACCOUNT,
+  cooldownSkip,
+  dryRun,
+  EXECUTION_ARN,
+  HOLDER_ARN,
+  lockedSkip,
+  NOTIFY_INPUTS,
+  NOW,
+  REPO,
+  resolved,
+  rolledBack,
+  stabilityFailed,
+} from '../helpers/notify-states';
 
-const ACCOUNT = '111122223333';
-const REPO = `${ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/riderapp`;
-const TD = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition`;
-const EXECUTION_ARN = `arn:aws:states:us-east-1:${ACCOUNT}:execution:riderapp-rollback:0f1e2d3c`;
-const TARGET_GROUP = `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/riderapp-tg/0123456789abcdef`;
-const NOW = '2024-05-01T12:01:42.000Z';
-const TRIGGER = 'ECS deployment ecs-svc/1111 of riderapp:15 failed: ECS deployment circuit breaker: tasks failed to start.';
+const LOG_GROUPS = ['/aws/lambda/riderapp-Prepare', '/aws/lambda/riderapp-Notify'];
+const OPTIONS: MessageOptions = { projectName: 'riderapp', now: NOW, cooldownMinutes: 30, logGroupNames: LOG_GROUPS };
 
-const rolledBack: RollbackState = {
-  input: {},
-  settings: { pollIntervalSeconds: 15, stabilizationTimeoutSeconds: 600 },
-  execution: { id: EXECUTION_ARN, startTime: '2024-05-01T12:00:00.000Z' },
-  request: {
-    trigger: { kind: 'deployment-failed', id: 'ecs-svc/1111', time: '2024-05-01T11:59:50Z', summary: TRIGGER },
-    region: 'us-east-1',
-    account: ACCOUNT,
-    cluster: 'riderapp-cluster',
-    service: 'riderapp-service',
-    serviceConfig: { cluster: 'riderapp-cluster', service: 'riderapp-service', ecrRepository: 'riderapp', alarmNames: [] },
-    dryRun: false,
-    rollbackType: 'application',
-    action: 'rollback',
-    lockHeld: true,
-    preparedAt: '2024-05-01T12:00:01.000Z',
-  },
-  target: {
-    outcome: 'rollback',
-    source: 'deployment-history',
-    reason: 'PreviousSuccessfulDeployment',
-    message: 'riderapp:14 is the last deployment ECS reports as successful before riderapp:15',
-    current: { arn: `${TD}/riderapp:15`, family: 'riderapp', revision: 15, images: [{ containerName: 'app', image: `${REPO}:v1.5.0` }] },
-    taskDefinitionArn: `${TD}/riderapp:14`,
-    resolvedAt: '2024-05-01T12:00:02.000Z',
-  },
-  registration: {
-    taskDefinitionArn: `${TD}/riderapp:14`,
-    family: 'riderapp',
-    revision: 14,
-    registered: false,
-    images: [{ containerName: 'app', image: `${REPO}:v1.4.0` }],
-    registeredAt: '2024-05-01T12:00:03.000Z',
-  },
-  deployment: { deploymentId: 'ecs-svc/2222', taskDefinitionArn: `${TD}/riderapp:14`, startedAt: '2024-05-01T12:00:04.000Z' },
-  stability: {
-    status: 'RECOVERED',
-    reason: 'TargetsHealthy',
-    message: 'Deployment ecs-svc/2222 (riderapp:14) recovered after 95 s: 3/3 tasks running, 3/3 healthy in 1 target group',
-    elapsedSeconds: 95,
-    waitSeconds: 0,
-    desiredCount: 3,
-    runningCount: 3,
-    healthyTargets: 3,
-    checks: 11,
-    checkedAt: '2024-05-01T12:01:39.000Z',
-  },
-  health: {
-    healthy: true,
-    attempts: 1,
-    message: `Healthy: ${TARGET_GROUP}: 3/3 targets healthy`,
-    checkedAt: '2024-05-01T12:01:41.000Z',
-    checks: [{ kind: 'target-group', ok: true, subject: TARGET_GROUP, detail: '3/3 targets healthy' }],
-  },
-};
+function build(kind: NotificationKind, state: Partial<RollbackState>, options: Partial<MessageOptions> = {}) {
+  return buildNotification({ kind, state: state as RollbackState }, { ...OPTIONS, ...options });
+}
 
-const beforeUpdate: RollbackState = { ...rolledBack, registration: undefined, deployment: undefined, stability: undefined, health: undefined };
+/** The `ecs-rollback …` commands of a body, split as a shell would (single quotes). */
+function commandsOf(body: string): string[][] {
+  return body
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('ecs-rollback '))
+    .map((l) => [...l.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] ?? m[2] ?? '').replace(/'\\''/g, "'")).slice(1));
+}
 
-function build(kind: NotificationKind, state: Partial<RollbackState>) {
-  return buildNotification({ kind, state: state as RollbackState }, { projectName: 'riderapp', now: NOW });
+/** Lines a person reads as text: not a link, not a command. */
+function proseLines(body: string): string[] {
+  return body.split('\n').filter((l) => !/https:\/\//.test(l) && !l.trim().startsWith('ecs-rollback '));
+}
+
+/** The section of a body under a title, up to the next blank line. */
+function sectionOf(body: string, title: string): string {
+  const lines = body.split('\n');
+  const start = lines.indexOf(title);
+  if (start < 0) return '';
+  const end = lines.indexOf('', start);
+  return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
 }
 
 describe('success notification', () => {
-  it('tells who rolled back from riderapp:15 to riderapp:14, why, how long each phase took, and where to look', () => {
+  it('leads with what happened and what runs now, then the cool-down, why riderapp:15 failed, and a command to roll back further', () => {
     // Act
-    const { subject, body, attributes } = build('success', rolledBack);
+    const { subject, body } = build('success', rolledBack);
 
     // Assess
     expect(subject).toBe('[riderapp] Rollback succeeded: riderapp-service riderapp:15 -> riderapp:14');
-    expect(attributes).toEqual({ status: 'success', cluster: 'riderapp-cluster', service: 'riderapp-service' });
-    expect(body.split('\n')[0]).toBe('Rollback succeeded: riderapp-service is back on riderapp:14 and healthy.');
-    for (const expected of [
-      'riderapp-service (cluster riderapp-cluster, us-east-1)',
-      `riderapp:15  ${REPO}:v1.5.0`,
-      `riderapp:14 (reused)  ${REPO}:v1.4.0`,
-      TRIGGER,
-      'last deployment ECS reports as successful',
-      '[ok] target-group',
-      '3/3 targets healthy',
-      'Recovered   99 s after the execution started',
-      EXECUTION_ARN,
-      `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${EXECUTION_ARN}`,
-    ]) {
-      expect(body).toContain(expected);
-    }
-    expect(body).toMatch(/Stabilisation\s+95 s/);
-    expect(body).toMatch(/Health probe\s+2 s/);
+    const [headline, now] = body.split('\n');
+    expect(headline).toBe('Rollback succeeded: riderapp-service is back on riderapp:14 and healthy.');
+    expect(now).toBe('Now: riderapp-service is serving riderapp:14 at 3/3, 3 healthy targets, recovered 1 min 49 s after the trigger.');
+    const next = sectionOf(body, 'Next steps');
+    expect(next).toContain('Cool-down in force until 2026-12-01T03:32:42Z');
+    expect(next).toContain('its tasks stopped with "Essential container in task exited"');
+    expect(commandsOf(body)).toEqual([
+      ['start', '--project', 'riderapp', '--cluster', 'riderapp-cluster', '--service', 'riderapp-service', '--region', 'us-east-1', '--to', 'riderapp:13', '--reason', 'riderapp:14 misbehaves too'],
+    ]);
   });
 
-  it("names ECS's own rollback when the execution only followed it", () => {
+  it('shows the stopped tasks of the failed version with stopCode and exit code, the versions without registry, and no zero-second phase', () => {
+    // Act
+    const { body } = build('success', rolledBack);
+
+    // Assess
+    expect(sectionOf(body, "Why riderapp:15's tasks stopped (ECS stoppedReason)")).toBe(
+      '  riderapp:15 5a8c3e7f0b2d4e6a: "Essential container in task exited" (EssentialContainerExited, exit 1) at 2026-12-01T02:59:41Z',
+    );
+    expect(body).toMatch(/^ {2}From {8}riderapp:15 {2}riderapp:v1\.5\.0$/m);
+    expect(body).toMatch(/^ {2}To {10}riderapp:14 \(reused\) {2}riderapp:v1\.4\.0$/m);
+    expect(body).not.toContain(REPO);
+    expect(sectionOf(body, 'Durations')).toMatch(/Stabilisation\s+1 min 35 s/);
+    expect(sectionOf(body, 'Durations')).not.toMatch(/Register task definition/);
+    expect(body).not.toMatch(/\b0 s\b/);
+  });
+
+  it('links the ECS service, its deployments, the execution and a Logs Insights query over its logs', () => {
+    // Act
+    const { body } = build('success', rolledBack);
+
+    // Assess
+    const links = sectionOf(body, 'Links');
+    expect(links).toContain('  Execution   0f1e2d3c');
+    expect(links).toContain('https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/riderapp-cluster/services/riderapp-service/health?region=us-east-1');
+    expect(links).toContain('https://us-east-1.console.aws.amazon.com/ecs/v2/clusters/riderapp-cluster/services/riderapp-service/deployments?region=us-east-1');
+    expect(links).toContain(`https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${EXECUTION_ARN}`);
+    expect(links).toMatch(/Logs {8}https:\/\/us-east-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=us-east-1#logsV2:logs-insights\$3FqueryDetail\$3D~\(/);
+  });
+
+  it("names ECS's own rollback when the execution only followed it, without a cool-down", () => {
     // Prepare
     const watched: RollbackState = {
       ...rolledBack,
@@ -122,144 +122,131 @@ describe('success notification', () => {
     // Assess
     expect(subject).toBe('[riderapp] ECS rollback succeeded: riderapp-service -> riderapp:14');
     expect(body).toContain('ECS is already rolling back to riderapp:14 (EcsRollbackInProgress)');
-    expect(body).not.toContain('Update service');
+    expect(body).not.toContain('Cool-down');
   });
 });
 
 describe('skipped notification', () => {
-  it.each([
-    [
-      'a guard in Prepare (cool-down)',
-      { ...beforeUpdate, target: undefined, request: { ...rolledBack.request!, action: 'skip' as const, actionReason: 'CooldownActive', actionMessage: 'riderapp-service was rolled back 4 minutes ago; cool-down lasts 15 minutes' } },
-      'CooldownActive',
-      'cool-down lasts 15 minutes',
-    ],
-    [
-      'no target (already on it)',
-      { ...beforeUpdate, target: { ...rolledBack.target!, outcome: 'skip' as const, reason: 'AlreadyOnTarget', message: 'riderapp-service already runs riderapp:14' } },
-      'AlreadyOnTarget',
-      'riderapp-service already runs riderapp:14',
-    ],
-  ])('says why when skipped by %s, and that nothing changed', (_scenario, state, reason, why) => {
+  it('says the cool-down in force and when it ends, and how to roll back anyway', () => {
     // Act
-    const { subject, body, attributes } = build('skipped', state);
+    const { subject, body } = build('skipped', cooldownSkip);
 
     // Assess
-    expect(subject).toBe(`[riderapp] Rollback skipped: riderapp-service (${reason})`);
-    expect(body).toContain('nothing was changed');
-    expect(body).toContain(why);
-    expect(attributes.status).toBe('skipped');
+    expect(subject).toBe('[riderapp] Rollback skipped: riderapp-service (CooldownActive)');
+    expect(body.split('\n')[0]).toBe('Rollback skipped for riderapp-service: nothing was changed.');
+    expect(body.split('\n')[1]).toMatch(/^Now: riderapp-service is as it was\. Why: .*pause until 2026-12-01T03:25:00Z/);
+    expect(sectionOf(body, 'Next steps')).toContain('Cool-down in force until 2026-12-01T03:25:00Z');
+    const commands = commandsOf(body);
+    expect(commands.map((c) => c.includes('--dry-run'))).toEqual([true, false]);
+    expect(commands[1]).toEqual(expect.arrayContaining(['start', '--cluster', 'riderapp-cluster', '--service', 'riderapp-service']));
   });
-});
 
-describe('rollback type line', () => {
-  it.each([
-    ['database', 'database (advice only: the service is left as it is)'],
-    ['infrastructure', 'infrastructure (advice only: the service is left as it is)'],
-    ['full', 'full (the application image is rolled back; database and infrastructure steps are advice below)'],
-  ] as const)('tells a %s rollback what was and was not done', (rollbackType, expected) => {
+  it('names the execution that holds the lock and gives the commands to follow or abort it', () => {
+    // Act
+    const { body } = build('skipped', lockedSkip);
+
+    // Assess
+    expect(sectionOf(body, 'Next steps')).toContain('Execution auto-1 is rolling riderapp-service back');
+    expect(commandsOf(body)).toEqual([
+      ['status', HOLDER_ARN],
+      ['abort', HOLDER_ARN],
+    ]);
+    expect(proseLines(body).join('\n')).not.toContain('arn:aws');
+  });
+
+  it('changes nothing and says so when the service already runs the target', () => {
     // Prepare
-    const state = { ...rolledBack, request: { ...rolledBack.request!, rollbackType } };
+    const state = { ...resolved, target: { ...resolved.target!, outcome: 'skip' as const, reason: 'AlreadyOnTarget', message: 'riderapp-service already runs riderapp:14' } };
 
     // Act
-    const { body } = build(rollbackType === 'full' ? 'success' : 'skipped', state);
+    const { subject, body } = build('skipped', state);
 
     // Assess
-    expect(body).toMatch(new RegExp(`^Type +${expected.replace(/[()]/g, '\\$&')}$`, 'm'));
-  });
-
-  it('adds no type line to an application rollback', () => {
-    expect(build('success', rolledBack).body).not.toMatch(/^Type /m);
+    expect(subject).toBe('[riderapp] Rollback skipped: riderapp-service (AlreadyOnTarget)');
+    expect(body.split('\n')[1]).toBe('Now: riderapp-service still runs riderapp:15. Why: riderapp-service already runs riderapp:14 (AlreadyOnTarget)');
+    expect(commandsOf(body)).toEqual([]);
   });
 });
 
 describe('dry-run notification', () => {
-  it('shows the plan: deploy riderapp:14 as it is', () => {
+  it('shows the plan and the command that carries it out', () => {
     // Act
-    const { subject, body, attributes } = build('dry-run', { ...beforeUpdate, request: { ...rolledBack.request!, dryRun: true } });
+    const { subject, body } = build('dry-run', dryRun);
 
     // Assess
     expect(subject).toBe('[riderapp] Rollback dry run: riderapp-service riderapp:15 -> riderapp:14');
-    expect(body).toContain('nothing was changed');
-    expect(body).toContain('Deploy riderapp:14 as it is');
-    expect(body).toContain('UpdateService riderapp-service in riderapp-cluster: riderapp:15 -> riderapp:14');
-    expect(attributes.status).toBe('dry-run');
+    expect(body.split('\n')[1]).toBe('Now: riderapp-service still runs riderapp:15; a rollback would deploy riderapp:14.');
+    expect(sectionOf(body, 'Plan')).toContain('Deploy riderapp:14 as it is');
+    expect(sectionOf(body, 'Plan')).toContain('timeout 10 min), then probe riderapp-tg');
+    expect(commandsOf(body)).toEqual([
+      ['start', '--project', 'riderapp', '--cluster', 'riderapp-cluster', '--service', 'riderapp-service', '--region', 'us-east-1', '--to', 'riderapp:14', '--reason', 'rollback after a dry run'],
+    ]);
+    expect(body).not.toContain('Cool-down');
   });
 
   it('names the health URL it would probe without its query token', () => {
     // Prepare
-    const request = { ...rolledBack.request!, dryRun: true };
-    const withUrl = { ...request, serviceConfig: { ...request.serviceConfig, healthCheckUrl: 'https://riderapp.example.com/health?token=abc123' } };
+    const request = { ...dryRun.request!, serviceConfig: { ...dryRun.request!.serviceConfig, healthCheckUrl: 'https://riderapp.example.com/health?token=abc123' } };
 
     // Act
-    const { body } = build('dry-run', { ...beforeUpdate, request: withUrl });
+    const { body } = build('dry-run', { ...dryRun, request });
 
     // Assess
     expect(body).toContain('https://riderapp.example.com/health?…');
     expect(body).not.toContain('abc123');
   });
 
-  it('shows the plan: a copy of riderapp:15 with the previous image', () => {
+  it('shows the plan: a copy of riderapp:15 with the previous image, named without its registry', () => {
     // Prepare
-    const { taskDefinitionArn: _none, ...imageTarget } = rolledBack.target!;
-    const state = {
-      ...beforeUpdate,
-      target: { ...imageTarget, source: 'ecr' as const, reason: 'PreviousEcrImage', image: { repositoryUri: REPO, tag: 'v1.4.0' } },
-    };
+    const { taskDefinitionArn: _none, ...imageTarget } = dryRun.target!;
+    const state = { ...dryRun, target: { ...imageTarget, source: 'ecr' as const, reason: 'PreviousEcrImage', image: { repositoryUri: REPO, tag: 'v1.4.0' } } };
 
     // Act
     const { subject, body } = build('dry-run', state);
 
     // Assess
     expect(subject).toBe('[riderapp] Rollback dry run: riderapp-service riderapp:15 -> riderapp:v1.4.0');
-    expect(body).toContain(`Register a copy of riderapp:15 with image ${REPO}:v1.4.0`);
+    expect(body).toContain('Register a copy of riderapp:15 with image riderapp:v1.4.0');
   });
 });
 
 describe('failure notification', () => {
-  it('names the failing step and the error from a Lambda Cause', () => {
-    // Prepare
-    const cause = JSON.stringify({ errorType: 'AwsCallError', errorMessage: 'ecs:UpdateService: AccessDeniedException: not authorized', trace: ['...'] });
-    const state = { ...beforeUpdate, registration: rolledBack.registration, failure: { step: 'UpdateService', error: 'AwsCallError', cause } };
-
+  it('says the service is degraded, that the cool-down started, and how to roll back to an older revision', () => {
     // Act
-    const { subject, body, attributes } = build('failure', state);
+    const { subject, body } = build('failure', stabilityFailed);
 
     // Assess
-    expect(subject).toBe('[riderapp] Rollback failed at UpdateService: riderapp-service');
-    expect(body).toContain('Rollback FAILED at UpdateService for riderapp-service.');
-    expect(body).toContain('Error       AwsCallError');
-    expect(body).toContain('Message     ecs:UpdateService: AccessDeniedException: not authorized');
-    expect(body).not.toContain('"trace"');
-    expect(attributes).toEqual({ status: 'failure', cluster: 'riderapp-cluster', service: 'riderapp-service' });
+    expect(subject).toBe('[riderapp] Rollback failed at CheckStability: riderapp-service');
+    expect(body.split('\n')[0]).toBe('Rollback FAILED at CheckStability for riderapp-service.');
+    expect(body.split('\n')[1]).toBe('Now: service degraded: riderapp-service at 1/3 running, deployment ecs-svc/2222 of riderapp:14 is the latest.');
+    expect(sectionOf(body, 'Next steps')).toContain('Cool-down in force until 2026-12-01T03:32:42Z');
+    expect(commandsOf(body)[0]).toEqual(expect.arrayContaining(['start', '--to', 'riderapp:13']));
+    expect(sectionOf(body, 'What failed')).toContain('  Error       DeploymentFailed');
   });
 
-  it('shows a Cause that is not JSON as it is', () => {
+  it('says nothing changed and offers the retry when a step before UpdateService failed', () => {
     // Prepare
-    const state = {
-      ...rolledBack,
-      health: undefined,
-      failure: { step: 'CheckStability', error: 'DeploymentFailed', cause: 'Deployment ecs-svc/2222 (riderapp:14) failed: tasks failed to start' },
-    };
+    const cause = JSON.stringify({ errorType: 'AwsCallError', errorMessage: 'ecs:RegisterTaskDefinition: AccessDeniedException: not authorized', trace: ['...'] });
+    const state = { ...resolved, failure: { step: 'RegisterTaskDefinition', error: 'AwsCallError', cause } };
 
     // Act
     const { body } = build('failure', state);
 
     // Assess
-    expect(body).toContain('Error       DeploymentFailed');
-    expect(body).toContain('Message     Deployment ecs-svc/2222 (riderapp:14) failed: tasks failed to start');
-    expect(body).toContain('deployment ecs-svc/2222 of riderapp:14');
+    expect(body.split('\n')[1]).toBe('Now: riderapp-service was not changed and still runs riderapp:15.');
+    expect(body).toContain('Message     ecs:RegisterTaskDefinition: AccessDeniedException: not authorized');
+    expect(body).not.toContain('"trace"');
+    expect(body).not.toContain('Cool-down');
+    expect(commandsOf(body)).toEqual([expect.arrayContaining(['start', '--to', 'riderapp:14', '--reason', 'retry after AwsCallError at RegisterTaskDefinition'])]);
   });
 
   it("does not claim UpdateService was called when ECS's own rollback that the execution followed failed", () => {
     // Prepare
     const state: RollbackState = {
-      ...rolledBack,
+      ...stabilityFailed,
       request: { ...rolledBack.request!, action: 'watch', actionReason: 'EcsRollbackInProgress', actionMessage: 'ECS is already rolling back to riderapp:14' },
       target: undefined,
       registration: undefined,
-      health: undefined,
-      failure: { step: 'CheckStability', error: 'DeploymentFailed', cause: 'Deployment ecs-svc/2222 (riderapp:14) failed: tasks failed to start' },
     };
 
     // Act
@@ -267,10 +254,11 @@ describe('failure notification', () => {
 
     // Assess
     expect(body).not.toContain('UpdateService was called');
-    expect(body).toMatch(/^Changed +Nothing by this execution: ECS's own rollback deployment ecs-svc\/2222 of riderapp:14/m);
+    expect(body).toMatch(/^ {2}Changed +Nothing by this execution: ECS's own rollback deployment ecs-svc\/2222 of riderapp:14/m);
+    expect(body).not.toContain('Cool-down');
   });
 
-  it('makes sense without a request when Prepare rejected a malformed event', () => {
+  it('makes sense without a request when Prepare rejected a malformed event, and suggests no command', () => {
     // Prepare
     const state: Partial<RollbackState> = {
       input: { 'detail-type': 'Something Else', detail: {} },
@@ -292,7 +280,72 @@ describe('failure notification', () => {
     expect(body).toContain('detail-type: not an ECS deployment event, an alarm, or a manual start');
     expect(body).toContain('Nothing: the service was not updated.');
     expect(body).toContain('"detail-type":"Something Else"');
-    expect(attributes).toEqual({ status: 'failure', cluster: 'unknown', service: 'unknown' });
+    expect(commandsOf(body)).toEqual([]);
+    expect(attributes).toMatchObject({ status: 'failure', outcome: 'Failed', cluster: 'unknown', service: 'unknown', detail: 'Prepare' });
+  });
+});
+
+describe('every notification', () => {
+  it.each(NOTIFY_INPUTS)('%s: names instead of ARNs, UTC times to the second, and commands the CLI accepts', (_name, input) => {
+    // Act
+    const { body } = buildNotification(input, OPTIONS);
+
+    // Assess
+    expect(proseLines(body).join('\n')).not.toMatch(/arn:aws/);
+    expect(body).not.toMatch(/T\d\d:\d\d:\d\d\.\d+Z/);
+    expect(body).not.toMatch(/\b0 s\b/);
+    for (const argv of commandsOf(body)) {
+      if (argv[0] === 'abort') continue;
+      expect(() => parseCommand(argv)).not.toThrow();
+    }
+  });
+
+  it.each(NOTIFY_INPUTS)('%s: message attributes for subscription filters', (_name, input) => {
+    // Act
+    const { attributes } = buildNotification(input, OPTIONS);
+
+    // Assess
+    expect(attributes).toMatchObject({ status: input.kind, project: 'riderapp', cluster: 'riderapp-cluster', service: 'riderapp-service' });
+    expect(Object.values(attributes).every((value) => typeof value === 'string' && value !== '')).toBe(true);
+  });
+
+  it.each(NOTIFY_INPUTS)('%s: the chat message is an Amazon Q Developer custom notification', (_name, input) => {
+    // Act
+    const { chat, subject } = buildNotification(input, OPTIONS);
+
+    // Assess
+    expect(chat).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      id: '0f1e2d3c',
+      content: { textType: 'client-markdown', title: expect.stringContaining(subject), description: expect.stringContaining('Now: ') },
+      metadata: { threadId: 'riderapp/riderapp-cluster/riderapp-service', summary: subject, relatedResources: expect.arrayContaining([EXECUTION_ARN]) },
+    });
+    expect(chat.content.nextSteps.length).toBeGreaterThan(0);
+    for (const step of chat.content.nextSteps.filter((s) => s.includes('ecs-rollback'))) expect(step).toMatch(/`ecs-rollback [^`]+`/);
+    expect(chat.content.keywords).toEqual(expect.arrayContaining(['riderapp', 'riderapp-service']));
+    expect(Object.values(chat.metadata.additionalContext).every((v) => typeof v === 'string')).toBe(true);
+  });
+});
+
+describe('rollback type line', () => {
+  it.each([
+    ['database', 'database (advice only: the service is left as it is)'],
+    ['infrastructure', 'infrastructure (advice only: the service is left as it is)'],
+    ['full', 'full (the application image is rolled back; database and infrastructure steps are advice below)'],
+  ] as const)('tells a %s rollback what was and was not done', (rollbackType, expected) => {
+    // Prepare
+    const state = { ...rolledBack, request: { ...rolledBack.request!, rollbackType } };
+
+    // Act
+    const { body } = build(rollbackType === 'full' ? 'success' : 'skipped', state);
+
+    // Assess
+    expect(body).toMatch(new RegExp(`^ {2}Type +${expected.replace(/[()]/g, '\\$&')}$`, 'm'));
+  });
+
+  it('adds no type line to an application rollback', () => {
+    expect(build('success', rolledBack).body).not.toMatch(/^ {2}Type /m);
   });
 });
 
@@ -330,6 +383,31 @@ describe('helpers', () => {
     expect(parseCause(cause)).toEqual(expected);
   });
 
+  it.each([
+    [`arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/riderapp:14`, 'riderapp:14'],
+    [`arn:aws:ecs:us-east-1:${ACCOUNT}:service/riderapp-cluster/riderapp-service`, 'riderapp-service'],
+    [EXECUTION_ARN, '0f1e2d3c'],
+    [`arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:targetgroup/riderapp-tg/0123456789abcdef`, 'riderapp-tg'],
+    [`arn:aws:iam::${ACCOUNT}:role/riderapp-task`, 'riderapp-task'],
+  ])('names %s as %s', (arn, name) => {
+    expect(nameOfArn(arn)).toBe(name);
+  });
+
+  it.each([
+    [0.4, undefined],
+    [42, '42 s'],
+    [95, '1 min 35 s'],
+    [120, '2 min'],
+    [3720, '1 h 2 min'],
+  ])('formats %s seconds as %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+
+  it('writes times in UTC ISO 8601 to the second', () => {
+    expect(utc('2026-12-01T03:04:05.400Z')).toBe('2026-12-01T03:04:05Z');
+    expect(utc('2026-12-01T04:04:05+01:00')).toBe('2026-12-01T03:04:05Z');
+  });
+
   it('finds cluster and service in an ECS event when there is no request', () => {
     // Act & Assess
     expect(serviceIdentity({ input: { resources: [`arn:aws:ecs:us-east-1:${ACCOUNT}:service/riderapp-cluster/riderapp-service`] } })).toEqual({
@@ -340,18 +418,30 @@ describe('helpers', () => {
 
   it('measures each phase from the execution start through the step timestamps', () => {
     // Act & Assess
-    expect(phaseDurations(rolledBack)).toEqual([
-      { phase: 'Prepare', seconds: 1 },
-      { phase: 'Resolve target', seconds: 1 },
-      { phase: 'Register task definition', seconds: 1 },
-      { phase: 'Update service', seconds: 1 },
-      { phase: 'Stabilisation', seconds: 95 },
-      { phase: 'Health probe', seconds: 2 },
+    expect(phaseDurations(rolledBack).map((p) => [p.phase, Math.round(p.seconds)])).toEqual([
+      ['Prepare', 1],
+      ['Resolve target', 1],
+      ['Register task definition', 0],
+      ['Update service', 2],
+      ['Stabilisation', 95],
+      ['Health probe', 2],
     ]);
   });
 
-  it('links no console page for an execution id that is not an ARN (local runs)', () => {
+  it('links no console page for an execution id that is not an ARN (local runs), and no Logs Insights query without log groups', () => {
     // Act & Assess
     expect(executionConsoleUrl('local-execution-1')).toBeUndefined();
+    expect(logsInsightsUrl(rolledBack, [], NOW)).toBeUndefined();
+  });
+
+  it('puts the query, the log groups and the time range in the Logs Insights link', () => {
+    // Act
+    const url = logsInsightsUrl(rolledBack, LOG_GROUPS, NOW) ?? '';
+
+    // Assess
+    const detail = decodeURIComponent(url.slice(url.indexOf('queryDetail$3D') + 'queryDetail$3D'.length).replace(/\$/g, '%')).replace(/\*/g, '%');
+    expect(decodeURIComponent(detail)).toContain(`filter execution_arn = "${EXECUTION_ARN}"`);
+    expect(decodeURIComponent(detail)).toContain("~'/aws/lambda/riderapp-Prepare~'/aws/lambda/riderapp-Notify");
+    expect(decodeURIComponent(detail)).toContain("start~'2026-12-01T02:55:00.000Z");
   });
 });

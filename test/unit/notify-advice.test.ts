@@ -75,7 +75,9 @@ const rolledBack = (rollbackType: RollbackType): RollbackState => ({
   stability: { status: 'COMPLETED', reason: REASONS.DEPLOYMENT_COMPLETED, message: 'completed', elapsedSeconds: 116, waitSeconds: 0, desiredCount: 3, runningCount: 3, checks: 9, checkedAt: '2025-03-04T10:32:00.000Z' },
 });
 
-const publishedMessage = (): string => String(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message);
+/** The email text of the first Publish (the `default` entry of its MessageStructure=json message). */
+const publishedMessage = (): string =>
+  String((JSON.parse(snsMock.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}') as { default?: string }).default);
 
 beforeEach(() => {
   snsMock.reset();

@@ -60,6 +60,12 @@ const cases: Array<[NotificationKind, RollbackState, string, string]> = [
   ['failure', { ...rolledBack, health: undefined, failure: { step: 'CheckStability', error: 'StabilizationTimeout', cause: 'not stable after 600 s' } }, '[riderapp] Rollback failed at CheckStability: riderapp-service', 'not stable after 600 s'],
 ];
 
+/** The entries of the MessageStructure=json message of the last Publish. */
+function publishedMessage(): Record<string, string> {
+  const calls = snsMock.commandCalls(PublishCommand);
+  return JSON.parse(calls.at(-1)?.args[0].input.Message ?? '{}') as Record<string, string>;
+}
+
 describe('Notify', () => {
   beforeEach(() => {
     snsMock.reset();
@@ -75,13 +81,19 @@ describe('Notify', () => {
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: TOPIC_ARN,
       Subject: subject,
-      Message: expect.stringContaining(bodyText),
-      MessageAttributes: {
+      MessageStructure: 'json',
+      MessageAttributes: expect.objectContaining({
         status: { DataType: 'String', StringValue: kind },
+        project: { DataType: 'String', StringValue: 'riderapp' },
         cluster: { DataType: 'String', StringValue: 'riderapp-cluster' },
         service: { DataType: 'String', StringValue: 'riderapp-service' },
-      },
+        trigger: { DataType: 'String', StringValue: 'manual' },
+      }),
     });
+    const message = publishedMessage();
+    expect(message.default).toContain(bodyText);
+    expect(message.email).toBe(message.default);
+    expect(JSON.parse(message.https ?? '')).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
     expect(result).toMatchObject({ kind, subject, messageId: 'msg-1' });
   });
 
@@ -104,13 +116,13 @@ describe('Notify', () => {
     // Assess
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
       Subject: '[riderapp] Rollback failed at Prepare: ValidationError',
-      Message: expect.stringContaining('input: expected an object, got a string'),
-      MessageAttributes: {
+      MessageAttributes: expect.objectContaining({
         status: { DataType: 'String', StringValue: 'failure' },
         cluster: { DataType: 'String', StringValue: 'unknown' },
         service: { DataType: 'String', StringValue: 'unknown' },
-      },
+      }),
     });
+    expect(publishedMessage().default).toContain('input: expected an object, got a string');
   });
 
   it('lets the state machine retry when SNS throttles, and counts nothing', async () => {
