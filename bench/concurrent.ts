@@ -56,6 +56,18 @@ export interface ConcurrentFigures {
   /** Modelled ms from the triggers to the last execution's end. */
   readonly modelMs: number;
   readonly transitions: number;
+  /** Executions started (one per failed deployment). */
+  readonly executions: number;
+  /** Services rolled back (UpdateService accepted) or notified more than once. */
+  readonly duplicated: number;
+  /** Modelled ms from the triggers to the end of the last execution that succeeded (the last service recovered). */
+  readonly lastRecoveredModelMs: number;
+  /** Most Lambda invocations in flight at once (the reserved/account concurrency the run needed). */
+  readonly peakLambdaConcurrency: number;
+  /** Most StartExecution calls in one modelled second (every failure event starts one at once). */
+  readonly peakStartExecutionsPerSecond: number;
+  /** Calls and throttles per ECS action, when the stand-in enforced AWS's throttling. */
+  readonly throttledByAction?: Readonly<Record<string, { readonly calls: number; readonly throttled: number }>>;
 }
 
 /** Seeds `count` services like riderapp-service: on :14 (good), :13 in history, :15 (bad) registered. */
@@ -142,15 +154,33 @@ export class SharedModelledTime {
   }
 }
 
-/** Runs `count` concurrent rollbacks with throttling injected; the bench fails when any is lost, duplicated or not completed. */
-export async function measureConcurrentRollbacks(bundles: Bundles, count = 50): Promise<ConcurrentFigures> {
+/** How the concurrent run throttles. */
+export interface ConcurrentOptions {
+  /**
+   * `injected`: the first calls of each service answer throttled (injectedThrottles);
+   * `aws`: the stand-in's ECS enforces AWS's request throttling (token buckets on the modelled
+   * clock, local/stand-in/throttling.ts), the SDK does not retry (AWS_MAX_ATTEMPTS=1, so no real-time
+   * backoff) and every Step Functions Retry waits its backoff in modelled time. @default 'injected'
+   */
+  readonly throttling?: 'injected' | 'aws';
+}
+
+/** Runs `count` concurrent rollbacks with throttling; the bench fails when any is lost, duplicated or not completed. */
+export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, options: ConcurrentOptions = {}): Promise<ConcurrentFigures> {
+  const aws = options.throttling === 'aws';
   const services: ServiceConfig[] = Array.from({ length: count }, (_, i) => ({
     cluster: CLUSTER,
     service: fleetServiceName(i + 1),
     ecrRepository: fleetServiceName(i + 1),
     alarmNames: [],
   }));
-  const world = await createWorld({ riderapp: false, seed: (model) => seedFleet(model, count), services, bundles });
+  const world = await createWorld({
+    riderapp: false,
+    seed: (model) => seedFleet(model, count),
+    services,
+    bundles,
+    ...(aws ? { throttling: true, env: { AWS_MAX_ATTEMPTS: '1' } } : {}),
+  });
   try {
     const { model, standIn } = world;
     const seen = model.emitted.length;
@@ -167,11 +197,28 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50): 
 
     const callsBefore = standIn.calls.all().length;
     const publishedBefore = standIn.published.length;
-    for (const fault of injectedThrottles(count)) standIn.faults.throttle(fault.service, fault.operation, { times: fault.times });
+    if (!aws) for (const fault of injectedThrottles(count)) standIn.faults.throttle(fault.service, fault.operation, { times: fault.times });
     const time = new SharedModelledTime(world);
     const probeDeps = world.functions.ProbeHealth.deps;
     if (probeDeps !== undefined) probeDeps['sleep'] = (ms: number) => time.sleep(ms);
 
+    let inFlight = 0;
+    let peakLambdaConcurrency = 0;
+    const handlers = Object.fromEntries(
+      Object.entries(world.handlers).map(([id, handler]) => [
+        id,
+        async (event: unknown, context: Parameters<typeof handler>[1]) => {
+          inFlight += 1;
+          peakLambdaConcurrency = Math.max(peakLambdaConcurrency, inFlight);
+          try {
+            return await handler(event, context);
+          } finally {
+            inFlight -= 1;
+          }
+        },
+      ]),
+    ) as typeof world.handlers;
+    const endedAt: number[] = [];
     const startModel = world.now();
     const startReal = performance.now();
     const results = await Promise.all(
@@ -181,10 +228,11 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50): 
         try {
           return await runLocally({
             input: event,
-            handlers: world.handlers,
+            handlers,
             settings: world.settings,
             executionName: `bench-${i + 1}`,
             maxTransitions: 400,
+            ...(aws ? { retrySleep: (_state: string, ms: number) => time.sleep(ms) } : {}),
             beforeTask: async (state: string, input: RollbackState) => {
               const stability = input?.stability;
               let ms = MODELLED_LAMBDA_LATENCY_MS;
@@ -197,6 +245,7 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50): 
             },
           });
         } finally {
+          endedAt[i] = world.now();
           time.leave();
         }
       }),
@@ -229,6 +278,12 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50): 
       realMs,
       modelMs,
       transitions: results.reduce((n, r) => n + r.transitions, 0),
+      executions: results.length,
+      duplicated: new Set([...notExactlyOnce(names, updates), ...notExactlyOnce(names, successes)].filter(([, n]) => n > 1).map(([name]) => name)).size,
+      lastRecoveredModelMs: Math.max(0, ...results.map((r, i) => (r.status === 'SUCCEEDED' ? (endedAt[i] ?? startModel) - startModel : 0))),
+      peakLambdaConcurrency,
+      peakStartExecutionsPerSecond: results.length,
+      ...(standIn.throttle === undefined ? {} : { throttledByAction: Object.fromEntries(standIn.throttle.counts) }),
     };
   } finally {
     await world.dispose();

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { addRollbackStack } from '../lib/app';
 import { loadConfig } from '../lib/config';
+import { AWS_LIMITS, type LimitId, measureStack } from '../lib/limits';
+import { readDefinitionText } from '../statemachine/definition';
 import { synthContext } from './synth-context';
 
 /** What one synth reports. */
@@ -26,6 +28,12 @@ export interface SynthChildResult {
   readonly assets: Readonly<Record<string, string>>;
   /** Each function's environment as deployed (values that are CloudFormation tokens become "placeholder"). */
   readonly environments: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** EventBridge rules in the stack (deployment failure + alarms). */
+  readonly rules: number;
+  /** IAM managed policies the stack creates (size-split per-service grants). */
+  readonly managedPolicies: number;
+  /** The largest measured size of each limit of lib/limits.ts, and the limit (tokens at their longest). */
+  readonly limits: Readonly<Record<string, { readonly size: number; readonly max: number; readonly resource: string }>>;
 }
 
 const startupMs = performance.now();
@@ -42,6 +50,11 @@ const config = loadConfig((key) => context[key]);
 const stack = addRollbackStack(app, config);
 const assembly = app.synth();
 const synthMs = performance.now() - t0;
+const limits: Record<string, { size: number; max: number; resource: string }> = {};
+for (const m of measureStack(stack, [{ stateMachine: stack.workflow.stateMachine, definition: readDefinitionText() }])) {
+  const max = AWS_LIMITS[m.limit as LimitId].max;
+  if ((limits[m.limit]?.size ?? -1) < m.size) limits[m.limit] = { size: m.size, max, resource: m.resource };
+}
 const artifact = assembly.getStackByName(stack.stackName);
 const templatePath = join(outdir, artifact.templateFile);
 const template = JSON.parse(readFileSync(templatePath, 'utf8')) as {
@@ -71,5 +84,8 @@ const result: SynthChildResult = {
   outdir,
   assets,
   environments,
+  rules: Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule').length,
+  managedPolicies: Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy').length,
+  limits,
 };
 console.log(JSON.stringify(result));

@@ -26,6 +26,13 @@ export interface LocalRunOptions {
   readonly settings?: DefinitionSettings;
   /** Execution name; the execution ARN is derived from it. */
   readonly executionName?: string;
+  /**
+   * Sleeps a Retry's backoff in modelled time: called before a Task state runs again after a failure
+   * its Retry caught, with the interval the Retry gives that attempt (IntervalSeconds × BackoffRate^n,
+   * capped by MaxDelaySeconds, FULL jitter from a generator seeded by the execution name). Without
+   * it, retries follow at once (the engine's intervals are overridden to 0 real ms).
+   */
+  readonly retrySleep?: (stateName: string, ms: number) => Promise<void>;
   /** Runs before each Task state calls its handler, e.g. to advance a modelled clock. */
   readonly beforeTask?: (stateName: string, input: RollbackState) => Promise<void> | void;
   /** Real milliseconds each Wait state sleeps (default 0: a modelled clock stands for the wait). */
@@ -109,6 +116,36 @@ function asLambdaError(error: unknown): Error {
   return reported;
 }
 
+/** A Retry rule of the definition. */
+interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: 'FULL' | 'NONE';
+}
+
+/** The backoff Step Functions waits before retry number `attempt` (1-based) of an error, in ms. */
+export function retryDelayMs(retry: readonly Retrier[], errorName: string, attempt: number, random: () => number = Math.random): number {
+  const rule = retry.find((r) => r.ErrorEquals.includes(errorName) || r.ErrorEquals.includes('States.ALL'));
+  if (rule === undefined) return 0;
+  const base = (rule.IntervalSeconds ?? 1) * (rule.BackoffRate ?? 2) ** (attempt - 1);
+  const capped = rule.MaxDelaySeconds === undefined ? base : Math.min(base, rule.MaxDelaySeconds);
+  return Math.round((rule.JitterStrategy === 'FULL' ? random() * capped : capped) * 1000);
+}
+
+/** A small deterministic generator (mulberry32) seeded from a string. */
+function seededRandom(seed: string): () => number {
+  let state = [...seed].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), 2166136261) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Runs one execution to its end and reports the path taken. */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const settings = options.settings ?? LOCAL_SETTINGS;
@@ -128,17 +165,29 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const executionArn = `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:${options.stateMachineName ?? 'ecs-auto-rollback'}:${executionName}`;
 
   let invocations = 0;
+  const retriers = (definition as { States: Record<string, { Retry?: Retrier[] }> }).States;
+  const failures = new Map<string, { name: string; attempts: number }>();
+  const random = seededRandom(executionName);
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(functionsByState).map(([stateName, id]) => [
       stateName,
       async (input: unknown) => {
+        const failed = failures.get(stateName);
+        if (failed !== undefined && options.retrySleep !== undefined) {
+          const ms = retryDelayMs(retriers[stateName]?.Retry ?? [], failed.name, failed.attempts, random);
+          if (ms > 0) await options.retrySleep(stateName, ms);
+        }
         await options.beforeTask?.(stateName, input as RollbackState);
         invocations += 1;
         try {
           const functionName = `ecs-auto-rollback-${TASK_FUNCTIONS[id].dir}`;
-          return (await options.handlers[id](input, lambdaContext(functionName, `local-${invocations}`))) as never;
+          const result = (await options.handlers[id](input, lambdaContext(functionName, `local-${invocations}`))) as never;
+          failures.delete(stateName);
+          return result;
         } catch (error) {
-          throw asLambdaError(error);
+          const reported = asLambdaError(error);
+          failures.set(stateName, { name: reported.name, attempts: (failures.get(stateName)?.attempts ?? 0) + 1 });
+          throw reported;
         }
       },
     ]),

@@ -51,6 +51,8 @@ export interface WorldOptions {
   readonly services?: readonly ServiceConfig[];
   /** Environment the functions get on top of the CDK app's defaults (e.g. COOLDOWN_MINUTES). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The stand-in's ECS enforces AWS's request throttling (local/stand-in/throttling.ts). @default false */
+  readonly throttling?: boolean;
 }
 
 /** A running world. */
@@ -125,6 +127,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       speed: 0,
       start: options.start ?? Math.floor(Date.now() / 60_000) * 60_000,
       riderapp: options.riderapp ?? {},
+      throttling: options.throttling === true,
     });
     cleanups.push(() => standIn.stop());
     options.seed?.(standIn.model);

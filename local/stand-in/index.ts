@@ -11,6 +11,7 @@ import { Faults } from './faults';
 import { AwsModel, type Timings } from './model';
 import { type RiderappSeed, type RiderappSeedOptions, seedRiderapp } from './seed';
 import { type JsonService, startServer } from './server';
+import { RequestThrottle } from './throttling';
 import type { PublishedMessage } from './sns';
 
 export { CallLog, type CallRecord } from './calls';
@@ -20,6 +21,7 @@ export * from './events';
 export { type ActiveFault, type FaultKind, type FaultSpec, Faults, faultError } from './faults';
 export * from './model';
 export { ApiError, type ServiceName } from './protocols';
+export { type BucketLimit, ECS_REQUEST_LIMITS, ECS_THROTTLING_SOURCE, RequestThrottle, UNLISTED_ACTION_LIMIT } from './throttling';
 export type { JsonService } from './server';
 export { type RiderappRevision, type RiderappSeed, type RiderappSeedOptions, seedRiderapp } from './seed';
 export type { PublishedAttribute, PublishedMessage } from './sns';
@@ -41,6 +43,8 @@ export interface StandInOptions {
   readonly riderapp?: boolean | RiderappSeedOptions;
   /** Real ms between background ticks, so events fire without requests; 0 disables. @default 200 when speed > 0, else 0 */
   readonly autoTickMs?: number;
+  /** Enforce ECS's API request throttling (local/stand-in/throttling.ts) on the modelled clock. @default false */
+  readonly throttling?: boolean;
   /** @default 0 (the OS picks) */
   readonly port?: number;
 }
@@ -62,6 +66,8 @@ export interface StandIn {
   readonly model: AwsModel;
   readonly clock: ModelClock;
   readonly faults: Faults;
+  /** ECS's request throttling, when enabled. */
+  readonly throttle?: RequestThrottle;
   readonly calls: CallLog;
   /** What the requests and answers broke of AWS's API models (the SDK's schemas); empty when all conform. */
   readonly contract: ContractLog;
@@ -113,7 +119,11 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const contract = new ContractLog();
   const jsonServices = new Map<string, JsonService>();
   model.onEvent((event) => contract.recordEvent(event));
-  const server = await startServer({ model, faults, calls, published, contract, jsonServices }, { port: options.port });
+  const throttle = options.throttling === true ? new RequestThrottle(() => clock.now()) : undefined;
+  const server = await startServer(
+    { model, faults, calls, published, contract, jsonServices, ...(throttle === undefined ? {} : { throttle }) },
+    { port: options.port },
+  );
   const autoTickMs = options.autoTickMs ?? (clock.speed > 0 ? 200 : 0);
   const ticker = autoTickMs > 0 ? setInterval(() => model.tick(), autoTickMs) : undefined;
   ticker?.unref();
@@ -123,6 +133,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     model,
     clock,
     faults,
+    ...(throttle === undefined ? {} : { throttle }),
     calls,
     contract,
     published,

@@ -12,7 +12,8 @@ import type { ContractLog } from './contract';
 import { ECR_TARGET_PREFIX, handleEcr } from './ecr';
 import { ECS_TARGET_PREFIX, handleEcs } from './ecs';
 import { ELBV2_VERSION, ELBV2_XMLNS, handleElbv2 } from './elbv2';
-import type { Faults } from './faults';
+import { type Faults, faultError } from './faults';
+import type { RequestThrottle } from './throttling';
 import type { AwsModel } from './model';
 import {
   ApiError,
@@ -38,6 +39,8 @@ export interface ServerDeps {
   readonly published: PublishedMessage[];
   /** Checks every request and answer against the SDK's API models, when given. */
   readonly contract?: ContractLog;
+  /** ECS's API request throttling (token buckets on the modelled clock), when given. */
+  readonly throttle?: RequestThrottle;
   /** More AWS JSON services, by X-Amz-Target prefix (e.g. Step Functions, served by the harness). */
   readonly jsonServices?: ReadonlyMap<string, JsonService>;
 }
@@ -155,6 +158,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireRespo
     record.faults = outcome.applied;
     if (outcome.latencyMs > 0) await sleep(outcome.latencyMs);
     if ('error' in outcome && outcome.error !== undefined) throw outcome.error;
+    if (serviceName === 'ECS' && deps.throttle !== undefined && !deps.throttle.take(r.operation)) throw faultError('ECS', 'throttle');
     const result = dispatch(deps, r, outcome.notFound);
     deps.contract?.record(serviceName, r.operation, r.input, result);
     response = answer(r, requestId, result);

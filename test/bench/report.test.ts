@@ -19,6 +19,11 @@ const CLEAN_CONCURRENT: ConcurrentFigures = {
   realMs: 17_000,
   modelMs: 125_000,
   transitions: 3150,
+  executions: 50,
+  duplicated: 0,
+  lastRecoveredModelMs: 125_000,
+  peakLambdaConcurrency: 50,
+  peakStartExecutionsPerSecond: 50,
 };
 
 function recovery(overrides: { unmet?: string[]; recoveredMs?: number; baselineRecovered?: boolean }): RecoveryFigures {
