@@ -269,7 +269,7 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
       updateServiceNotOnce: notExactlyOnce(names, updates),
       notificationNotOnce: notExactlyOnce(names, successes),
       notRolledBack,
-      injected: injectedThrottles(count).reduce((n, f) => n + f.times, 0),
+      injected: aws ? 0 : injectedThrottles(count).reduce((n, f) => n + f.times, 0),
       throttled: calls.filter((c) => c.errorCode !== undefined && /Throttl/.test(c.errorCode)).length,
       retriedStates: results.reduce((n, r) => n + r.retried.length, 0),
       calls: calls.length,
