@@ -159,8 +159,10 @@ export interface ConcurrentOptions {
   /**
    * `injected`: the first calls of each service answer throttled (injectedThrottles);
    * `aws`: the stand-in's ECS enforces AWS's request throttling (token buckets on the modelled
-   * clock, local/stand-in/throttling.ts), the SDK does not retry (AWS_MAX_ATTEMPTS=1, so no real-time
-   * backoff) and every Step Functions Retry waits its backoff in modelled time. @default 'injected'
+   * clock, local/stand-in/throttling.ts) and every Step Functions Retry waits its backoff in modelled
+   * time. The SDK's own retries of reads (lambdas/aws/client-options.ts) back off in real time while the
+   * modelled clock stands still, so they meet the same empty bucket; what refills it is modelled time
+   * passing in Retry backoffs, Lambda latency and Wait states. @default 'injected'
    */
   readonly throttling?: 'injected' | 'aws';
 }
@@ -179,7 +181,7 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
     seed: (model) => seedFleet(model, count),
     services,
     bundles,
-    ...(aws ? { throttling: true, env: { AWS_MAX_ATTEMPTS: '1' } } : {}),
+    ...(aws ? { throttling: true } : {}),
   });
   try {
     const { model, standIn } = world;
