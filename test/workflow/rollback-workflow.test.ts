@@ -28,7 +28,7 @@ const TEXT = readFileSync(join(import.meta.dirname, '../../.github/workflows/rol
 const WORKFLOW = parse(TEXT) as {
   on: Record<string, { inputs: Record<string, Input> }>;
   permissions?: Record<string, string>;
-  jobs: Record<string, { env?: Record<string, string>; permissions?: Record<string, string>; steps: Step[] }>;
+  jobs: Record<string, { env?: Record<string, string>; permissions?: Record<string, string>; environment?: string; steps: Step[] }>;
 };
 const JOB = Object.values(WORKFLOW.jobs)[0]!;
 const STEPS = JOB.steps;
@@ -86,7 +86,7 @@ describe('.github/workflows/rollback.yml', () => {
       options: ['application', 'infrastructure', 'database', 'full'],
     });
     expect(INPUTS.target_commit).toMatchObject({ type: 'string', required: false });
-    expect(INPUTS.confirm_rollback).toMatchObject({ type: 'string', required: true });
+    expect(INPUTS.confirm_rollback).toMatchObject({ type: 'string', required: false });
     expect(INPUTS.confirm_rollback?.description).toContain('CONFIRM');
     expect(INPUTS.project).toMatchObject({ type: 'string' });
     expect(INPUTS.aws_region).toMatchObject({ type: 'string' });
@@ -178,5 +178,34 @@ describe('.github/workflows/rollback.yml', () => {
     expect(summary.if).toBe('always()');
     expect(summary.run).toContain('GITHUB_STEP_SUMMARY');
     expect(summary.env?.OUTCOME).toBe('${{ steps.rollback.outcome }}');
+  });
+
+  it('pins every action to a full commit SHA, with the release tag in a comment', () => {
+    const uses = TEXT.split('\n').filter((line) => /^\s*uses:/.test(line));
+    expect(uses.length).toBeGreaterThanOrEqual(3);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  it('sets up a maintained Node.js (22 or newer)', () => {
+    const setupNode = STEPS.find((step) => step.uses?.startsWith('actions/setup-node@'));
+    expect(Number(setupNode?.with?.['node-version'])).toBeGreaterThanOrEqual(22);
+  });
+
+  it('runs the job in an environment that can require approval, and a dry run in one that need not', () => {
+    expect(JOB.environment).toBe("${{ inputs.dry_run && 'ecs-rollback-plan' || 'ecs-rollback' }}");
+  });
+
+  it('is a valid workflow for the GitHub Actions schema (action-validator, offline)', () => {
+    const validator = join(import.meta.dirname, '../../node_modules/.bin/action-validator');
+    const result = spawnSync(validator, [join(import.meta.dirname, '../../.github/workflows/rollback.yml')], { encoding: 'utf8' });
+    expect(result.stderr + result.stdout).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+  });
+
+  it('rejects a workflow that breaks the schema (the validator is not a no-op)', () => {
+    const broken = join(scratch, 'broken.yml');
+    writeFileSync(broken, TEXT.replace('  workflow_dispatch:', '  workflow_dispatched:'));
+    const result = spawnSync(join(import.meta.dirname, '../../node_modules/.bin/action-validator'), [broken], { encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
   });
 });
