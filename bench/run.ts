@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: every figure of BENCHMARKS.md from one run on this machine. Prints the tables
- * and writes BENCHMARKS.md. Exits non-zero only when a run breaks (a rollback not completed, lost
- * or duplicated, or the seed baseline not reaching its end), never on a speed figure.
+ * (or, with `--json`, the figures as JSON) and writes BENCHMARKS.md. Exits non-zero only when a run
+ * breaks (a rollback not completed, lost or duplicated), never on a speed figure.
+ * `--runs N` sets the seeded runs per side (default 30), `--sensitivity-runs N` the seeds of the
+ * sensitivity rows that run ours (default 8), `--synth-sizes 1,10,50` the synth sizes.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Bundles } from '../local/harness/bundles';
@@ -13,15 +15,26 @@ import { PROJECT_ROOT } from '../local/harness/bundles';
 import type { TaskFunctionId } from '../statemachine/definition';
 import { type ColdStartRow, measureColdStart, NAIVE_DIR } from './cold-start';
 import { injectedThrottles, measureConcurrentRollbacks } from './concurrent';
+import { compareSides } from './compare';
 import { type RunContext, runContext } from './machine';
-import { measureRecovery, type RecoveryFigures, realEpochMs } from './recovery';
-import { type BenchReport, brokenRuns, renderMarkdown, renderText, type SynthRow } from './report';
+import { type BenchReport, brokenRuns, renderMarkdown, renderText, type SynthRow, toJson } from './report';
 import type { SynthChildResult } from './synth-child';
 
 const run = promisify(execFile);
-const SYNTH_SIZES = [1, 10, 50] as const;
+const SYNTH_SIZES = [1, 10, 50];
 const LOAD_SAMPLES = 11;
 const CONCURRENT_ROLLBACKS = 50;
+const SENSITIVITY_RUNS = 8;
+
+/** The real epoch in ms (Date is the modelled clock while a world lives). */
+function realEpochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 function progress(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -33,7 +46,7 @@ async function synthOnce(services: number, outdir: string): Promise<SynthChildRe
     cwd: PROJECT_ROOT,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     maxBuffer: 64 * 1024 * 1024,
-    timeout: 300_000,
+    timeout: 1_800_000,
   });
   const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as SynthChildResult;
   progress(`synth ${services} service(s): ${(result.synthMs / 1000).toFixed(1)} s (process ${((performance.now() - started) / 1000).toFixed(1)} s)`);
@@ -43,13 +56,20 @@ async function synthOnce(services: number, outdir: string): Promise<SynthChildRe
 async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const startedReal = realEpochMs();
+  const json = process.argv.includes('--json');
+  const runs = Number.parseInt(argValue('--runs') ?? '30', 10);
+  if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs: expected a positive integer, got ${argValue('--runs')}`);
+  const loadAtStart = loadavg()[0] ?? 0;
+  const sensitivityRuns = Number.parseInt(argValue('--sensitivity-runs') ?? String(SENSITIVITY_RUNS), 10);
+  const synthSizes = (argValue('--synth-sizes') ?? SYNTH_SIZES.join(',')).split(',').map((n) => Number.parseInt(n, 10));
+  if (!synthSizes.every((n) => Number.isInteger(n) && n > 0)) throw new RangeError(`--synth-sizes: expected positive integers, got ${argValue('--synth-sizes')}`);
   const context: RunContext = runContext(startedReal);
   progress(`${context.cpuModel}, ${context.cores} cores, Node ${context.node}, commit ${context.commit}`);
   const workDir = mkdtempSync(join(tmpdir(), 'ecs-rollback-bench-'));
   try {
     const synth: SynthRow[] = [];
     let firstSynth: SynthChildResult | undefined;
-    for (const services of SYNTH_SIZES) {
+    for (const services of synthSizes) {
       const result = await synthOnce(services, join(workDir, `synth-${services}`));
       firstSynth ??= result;
       synth.push({ services, synthMs: result.synthMs, startupMs: result.startupMs, templateBytes: result.templateBytes, resources: result.resources });
@@ -62,27 +82,25 @@ async function main(): Promise<number> {
     progress(`cold start: ${LOAD_SAMPLES} fresh node processes per bundle and variant`);
     const coldStart: ColdStartRow[] = await measureColdStart(firstSynth.assets, firstSynth.environments, LOAD_SAMPLES);
 
-    const recovery: RecoveryFigures[] = [];
-    for (const scenario of ['deployment-failed', 'alarm-after-deploy'] as const) {
-      progress(`time to recovered: ${scenario} (ours, then the seed baseline)`);
-      recovery.push(await measureRecovery(scenario, bundles));
-    }
+    const loadMs = Object.fromEntries(coldStart.map((row) => [row.id, row.loadWithSourceMapsMs])) as Partial<Record<TaskFunctionId, number>>;
+    const comparison = await compareSides({ bundles, loadMs, runs, sensitivityRuns: Math.min(sensitivityRuns, runs), progress });
 
     progress(`${CONCURRENT_ROLLBACKS} concurrent rollbacks with throttling injected`);
     const concurrent = await measureConcurrentRollbacks(bundles, CONCURRENT_ROLLBACKS);
 
-    const broken = brokenRuns(recovery, concurrent);
+    const broken = brokenRuns(comparison, concurrent);
     const report: BenchReport = {
       context,
       durationMs: realEpochMs() - startedReal,
-      recovery,
+      comparison,
       coldStart,
       synth,
       concurrent,
       throttles: injectedThrottles(CONCURRENT_ROLLBACKS),
+      loadAverage: [loadAtStart, loadavg()[0] ?? 0],
       broken,
     };
-    process.stdout.write(`${renderText(report)}\n`);
+    process.stdout.write(`${json ? JSON.stringify(toJson(report), null, 2) : renderText(report)}\n`);
     writeFileSync(join(PROJECT_ROOT, 'BENCHMARKS.md'), renderMarkdown(report));
     progress(`wrote BENCHMARKS.md in ${((realEpochMs() - startedReal) / 1000).toFixed(0)} s`);
     for (const line of broken) process.stderr.write(`BROKEN: ${line}\n`);

@@ -10,6 +10,7 @@ import {
   type HealthTiming,
   type StabilityObservation,
   shouldLookUpTargets,
+  tasksStarting,
 } from '../core/stability';
 import { ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
@@ -106,6 +107,9 @@ export async function checkStability(input: CheckStabilityInput, deps: CheckStab
     if (!allTargetGroupsHealthy(observed.groups, deployment?.desiredCount ?? 0)) {
       healthTiming = await observeHealthTiming(observed.tasks, targetGroupArns, Date.parse(followed.startedAt), elbv2);
     }
+  } else if (serviceStatus === 'ACTIVE' && tasksStarting(deployment, targetGroupArns.length)) {
+    // While the tasks start, the target groups' settings say how soon any target could turn healthy.
+    healthTiming = await observeHealthTiming([], targetGroupArns, Date.parse(followed.startedAt), deps.elbv2());
   }
 
   const observation: StabilityObservation = {

@@ -61,7 +61,13 @@ export interface HealthTiming {
 export const NEAR_RECOVERY_WAIT_SECONDS = 5;
 /** Longest wait while running tasks are being registered in their target groups and no estimate is known. */
 export const REGISTERING_WAIT_SECONDS = 10;
-/** How long after the estimated moment the targets turn healthy the next check happens (clock skew, rounding). */
+/**
+ * How often to look while the targets may turn healthy: a target group checks each new target every
+ * interval from a phase nobody can see, so they turn healthy somewhere in the last interval before
+ * startedAt + interval × threshold (the health window); one look every this many seconds there.
+ */
+export const HEALTH_WINDOW_POLL_SECONDS = 3;
+/** How long after the health window closes the window polling goes on (clock skew, rounding). */
 export const AFTER_ESTIMATE_SECONDS = 1;
 /** Shortest wait once the estimated moment has passed and the targets are not healthy yet. */
 export const OVERDUE_WAIT_SECONDS = 2;
@@ -110,6 +116,24 @@ export function shouldLookUpTargets(deployment: DeploymentSnapshot | undefined, 
   return desired > 0 && (deployment.runningCount ?? 0) >= desired;
 }
 
+/** True when the deployment is PRIMARY, rolling out, and not all its tasks run yet (behind target groups). */
+export function tasksStarting(deployment: DeploymentSnapshot | undefined, targetGroupCount: number): boolean {
+  if (deployment === undefined || targetGroupCount === 0) return false;
+  if (deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'IN_PROGRESS') return false;
+  return (deployment.runningCount ?? 0) < (deployment.desiredCount ?? 0);
+}
+
+/**
+ * Seconds a wait may last while tasks still start: no target can turn healthy sooner than
+ * interval × (threshold − 1) after its task runs, so half of that (of the quickest target group)
+ * still sees every task start well before the health window opens. Undefined without settings.
+ */
+export function startingWaitSeconds(observation: StabilityObservation): number | undefined {
+  const checks = (observation.healthTiming?.healthChecks ?? []).filter((c) => c.intervalSeconds > 0 && c.healthyThresholdCount > 0);
+  if (checks.length === 0 || checks.length < observation.targetGroupCount) return undefined;
+  return Math.floor(Math.min(...checks.map((c) => c.intervalSeconds * (c.healthyThresholdCount - 1))) / 2);
+}
+
 type Phase = 'starting' | 'registering' | 'near-recovery' | 'awaiting-completion';
 
 function phaseOf(observation: StabilityObservation): Phase {
@@ -124,12 +148,21 @@ function phaseOf(observation: StabilityObservation): Phase {
   return 'near-recovery';
 }
 
+/** The seconds (after the deployment started) between which the deployment's targets may turn healthy. */
+export interface HealthWindow {
+  /** The earliest: the last task's startedAt + interval × (threshold − 1) of the slowest target group. */
+  readonly opensAt: number;
+  /** The latest: the last task's startedAt + interval × threshold (expectedHealthySeconds). */
+  readonly closesAt: number;
+}
+
 /**
- * Seconds after the deployment started at which its targets should turn healthy: the last of its
- * tasks' startedAt plus the slowest target group's HealthCheckIntervalSeconds × HealthyThresholdCount.
- * Undefined when fewer than the desired tasks have started or a target group's settings are unknown.
+ * When the deployment's targets may turn healthy: after the last of its tasks started, within the
+ * last health check interval before interval × healthy threshold (each target's first check comes
+ * at an unknown moment of its first interval). Undefined when fewer than the desired tasks have
+ * started or a target group's settings are unknown.
  */
-export function expectedHealthySeconds(observation: StabilityObservation): number | undefined {
+export function healthWindowSeconds(observation: StabilityObservation): HealthWindow | undefined {
   const timing = observation.healthTiming;
   const desired = observation.deployment?.desiredCount ?? 0;
   if (timing === undefined || desired <= 0 || observation.targetGroupCount === 0) return undefined;
@@ -137,28 +170,50 @@ export function expectedHealthySeconds(observation: StabilityObservation): numbe
   if (started.length < desired) return undefined;
   const checks = timing.healthChecks.filter((c) => c.intervalSeconds > 0 && c.healthyThresholdCount > 0);
   if (checks.length < observation.targetGroupCount) return undefined;
-  return Math.max(...started) + Math.max(...checks.map((c) => c.intervalSeconds * c.healthyThresholdCount));
+  const last = Math.max(...started);
+  return {
+    opensAt: last + Math.max(...checks.map((c) => c.intervalSeconds * (c.healthyThresholdCount - 1))),
+    closesAt: last + Math.max(...checks.map((c) => c.intervalSeconds * c.healthyThresholdCount)),
+  };
 }
 
-function waitForTargets(observation: StabilityObservation, phase: 'registering' | 'near-recovery'): number {
-  const expected = expectedHealthySeconds(observation);
-  if (expected === undefined) return phase === 'near-recovery' ? NEAR_RECOVERY_WAIT_SECONDS : REGISTERING_WAIT_SECONDS;
-  const until = expected - observation.elapsedSeconds;
-  if (until > 0) return Math.ceil(until) + AFTER_ESTIMATE_SECONDS;
-  return Math.max(OVERDUE_WAIT_SECONDS, Math.floor(observation.elapsedSeconds * OVERDUE_WAIT_SHARE));
+/** Seconds after the deployment started by which its targets should be healthy (the health window's end). */
+export function expectedHealthySeconds(observation: StabilityObservation): number | undefined {
+  return healthWindowSeconds(observation)?.closesAt;
 }
 
 /**
- * Seconds to wait before the next check: at least 1, never more than pollIntervalSeconds nor
- * than the time left before the timeout. Once the new tasks run, until just after the moment
- * their targets should turn healthy (expectedHealthySeconds), then short waits; without an
- * estimate, ≤ 10 s while they register and ≤ 5 s while only their health checks are missing.
+ * The wait while the deployment's tasks run but their targets are not all healthy: until the health
+ * window opens (nothing can turn healthy before), every HEALTH_WINDOW_POLL_SECONDS inside it, then
+ * growing overdue waits. Without a window: the fixed bounds. `beyondPollInterval` says the wait may
+ * exceed pollIntervalSeconds (only before the window opens).
+ */
+function waitForTargets(observation: StabilityObservation, phase: 'registering' | 'near-recovery'): { wait: number; beyondPollInterval: boolean } {
+  const window = healthWindowSeconds(observation);
+  if (window === undefined) return { wait: phase === 'near-recovery' ? NEAR_RECOVERY_WAIT_SECONDS : REGISTERING_WAIT_SECONDS, beyondPollInterval: false };
+  const elapsed = observation.elapsedSeconds;
+  if (elapsed < window.opensAt) return { wait: Math.ceil(window.opensAt - elapsed), beyondPollInterval: true };
+  if (elapsed < window.closesAt + AFTER_ESTIMATE_SECONDS) return { wait: HEALTH_WINDOW_POLL_SECONDS, beyondPollInterval: false };
+  return { wait: Math.max(OVERDUE_WAIT_SECONDS, Math.floor(elapsed * OVERDUE_WAIT_SHARE)), beyondPollInterval: false };
+}
+
+/**
+ * Seconds to wait before the next check: at least 1, never more than the time left before the
+ * timeout, and never more than pollIntervalSeconds except where no target can turn healthy yet:
+ * while the tasks start (startingWaitSeconds) and until the health window opens. Once the new tasks run: until the window in which their targets may turn healthy opens
+ * (healthWindowSeconds), every HEALTH_WINDOW_POLL_SECONDS inside it, then growing short waits;
+ * without a window, ≤ 10 s while they register and ≤ 5 s while only their health checks are missing.
  */
 export function nextWaitSeconds(observation: StabilityObservation, settings: Settings): number {
   const left = Math.ceil(settings.stabilizationTimeoutSeconds - observation.elapsedSeconds);
   let wait = Math.min(settings.pollIntervalSeconds, left);
   const phase = phaseOf(observation);
-  if (phase === 'registering' || phase === 'near-recovery') wait = Math.min(wait, waitForTargets(observation, phase));
+  const starting = phase === 'starting' ? startingWaitSeconds(observation) : undefined;
+  if (starting !== undefined) wait = Math.min(left, Math.max(wait, starting));
+  if (phase === 'registering' || phase === 'near-recovery') {
+    const forTargets = waitForTargets(observation, phase);
+    wait = forTargets.beyondPollInterval ? Math.min(forTargets.wait, left) : Math.min(wait, forTargets.wait);
+  }
   return Math.max(1, Math.floor(wait));
 }
 

@@ -69,6 +69,19 @@ export interface RunRollbackOptions {
   readonly stateMachineName?: string;
   /** The record StartExecution made for this run; without it, the run registers itself with the world's Step Functions. */
   readonly tracked?: TrackedExecution;
+  /**
+   * Modelled time of each Lambda invocation (cold or warm) and of each AWS call it made. @default
+   * MODELLED_LAMBDA_LATENCY_MS per invocation, nothing per call
+   */
+  readonly latency?: InvocationLatency;
+}
+
+/** Modelled durations of invocations and of the AWS calls they make (the bench draws them from AWS_TIMINGS). */
+export interface InvocationLatency {
+  /** Modelled ms from the invocation to the handler running (cold start or warm overhead), at modelled time `now`. */
+  invocationMs(id: TaskFunctionId, now: number): number;
+  /** Modelled ms one AWS call takes. */
+  apiCallMs(): number;
 }
 
 /** What one execution did. */
@@ -195,6 +208,7 @@ class TimelineRecorder {
     private readonly world: World,
     private readonly triggerTime: number,
     private readonly onPhase?: (phase: Phase) => void,
+    private readonly lambdaLatencyMs = MODELLED_LAMBDA_LATENCY_MS,
   ) {}
 
   public entered(state: string): void {
@@ -223,7 +237,7 @@ class TimelineRecorder {
       phase.startModel = this.world.now();
     }
     phase.attempts += 1;
-    this.world.advance(MODELLED_LAMBDA_LATENCY_MS);
+    this.world.advance(this.lambdaLatencyMs);
     this.flush();
   }
 
@@ -346,14 +360,28 @@ export async function runRollback(world: World, input: unknown, options: RunRoll
   const startedReal = performance.now();
   const triggerTime = options.triggerTime ?? triggerTimeOf(input, startedModel);
   const callsBefore = world.standIn.calls.all().length;
-  const recorder = new TimelineRecorder(world, triggerTime, options.onPhase);
+  const latency = options.latency;
+  const recorder = new TimelineRecorder(world, triggerTime, options.onPhase, latency === undefined ? MODELLED_LAMBDA_LATENCY_MS : 0);
 
   const handlers = Object.fromEntries(
     (Object.entries(world.handlers) as [TaskFunctionId, TaskHandler][]).map(([id, handler]) => [
       id,
       async (event: unknown, context: Parameters<TaskHandler>[1]) => {
         try {
-          const result = await handler(event, context);
+          if (latency !== undefined) world.advance(latency.invocationMs(id, world.now()));
+          const callsBefore = world.standIn.calls.all().length;
+          const result = await (async () => {
+            try {
+              return await handler(event, context);
+            } finally {
+              if (latency !== undefined) {
+                const made = world.standIn.calls.all().length - callsBefore;
+                let ms = 0;
+                for (let i = 0; i < made; i++) ms += latency.apiCallMs();
+                world.advance(ms);
+              }
+            }
+          })();
           recorder.taskDone(id, result);
           return result;
         } catch (error) {

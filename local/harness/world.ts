@@ -15,6 +15,7 @@ import {
   type StandIn,
   type StandInEvent,
   startStandIn,
+  type Timings,
 } from '../stand-in/index';
 import { type Bundles, buildBundles, importBundles, type LoadedFunction } from './bundles';
 import { installModelledDate } from './modelled-date';
@@ -53,6 +54,10 @@ export interface WorldOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** The stand-in's ECS enforces AWS's request throttling (local/stand-in/throttling.ts). @default false */
   readonly throttling?: boolean;
+  /** Seed of the stand-in's ids and modelled draws (health check phases, Fargate start). @default 1 */
+  readonly randomSeed?: number;
+  /** The stand-in's modelled durations, when a scenario sets other values than AWS_TIMINGS. */
+  readonly timings?: Partial<Timings>;
 }
 
 /** A running world. */
@@ -128,6 +133,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       start: options.start ?? Math.floor(Date.now() / 60_000) * 60_000,
       riderapp: options.riderapp ?? {},
       throttling: options.throttling === true,
+      ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
+      ...(options.timings === undefined ? {} : { timings: options.timings }),
     });
     cleanups.push(() => standIn.stop());
     options.seed?.(standIn.model);

@@ -83,6 +83,12 @@ export interface StandIn {
   advance(ms: number): void;
   /** Serves one more AWS JSON service under an X-Amz-Target prefix (e.g. Step Functions from the harness). */
   serveJson(targetPrefix: string, service: JsonService): void;
+  /**
+   * Replaces the modelled account by a fresh one (new clock, seed, timings, story) behind the same
+   * endpoint, call log and published messages: the bench runs many seeds against one server, so the
+   * functions' SDK clients keep their endpoint. `model`, `clock` and `riderapp` then name the new one.
+   */
+  reset(options: Pick<StandInOptions, 'start' | 'timings' | 'seed' | 'riderapp'>): void;
   /** Stops the server, the background ticks and the clock's timers. */
   stop(): Promise<void>;
 }
@@ -107,51 +113,80 @@ export function standInEnv(endpoint: string, region: string): Record<string, str
 
 /** Starts the stand-in on 127.0.0.1 (port from the OS). */
 export async function startStandIn(options: StandInOptions = {}): Promise<StandIn> {
-  const clock = new ModelClock({ speed: options.speed ?? 60, start: options.start });
-  const model = new AwsModel({ clock, account: options.account, region: options.region, seed: options.seed, timings: options.timings });
-  const riderapp =
-    options.riderapp === undefined || options.riderapp === false
-      ? undefined
-      : seedRiderapp(model, options.riderapp === true ? {} : options.riderapp);
+  // The real clock as it was at start (a harness may replace Date with the modelled one later).
+  const realNow = Date.now;
+  const create = (o: Pick<StandInOptions, 'start' | 'timings' | 'seed' | 'riderapp'>) => {
+    const clock = new ModelClock({ speed: options.speed ?? 60, start: o.start ?? realNow(), realNow });
+    const model = new AwsModel({ clock, account: options.account, region: options.region, seed: o.seed, timings: o.timings });
+    const riderapp = o.riderapp === undefined || o.riderapp === false ? undefined : seedRiderapp(model, o.riderapp === true ? {} : o.riderapp);
+    return { clock, model, riderapp };
+  };
+  let current = create(options);
   const faults = new Faults();
   const calls = new CallLog();
   const published: PublishedMessage[] = [];
   const contract = new ContractLog();
   const jsonServices = new Map<string, JsonService>();
-  model.onEvent((event) => contract.recordEvent(event));
-  const throttle = options.throttling === true ? new RequestThrottle(() => clock.now()) : undefined;
-  const server = await startServer(
-    { model, faults, calls, published, contract, jsonServices, ...(throttle === undefined ? {} : { throttle }) },
-    { port: options.port },
-  );
-  const autoTickMs = options.autoTickMs ?? (clock.speed > 0 ? 200 : 0);
-  const ticker = autoTickMs > 0 ? setInterval(() => model.tick(), autoTickMs) : undefined;
+  current.model.onEvent((event) => contract.recordEvent(event));
+  const throttle = options.throttling === true ? new RequestThrottle(() => current.clock.now()) : undefined;
+  const deps: {
+    model: AwsModel;
+    faults: Faults;
+    calls: CallLog;
+    published: PublishedMessage[];
+    contract: ContractLog;
+    jsonServices: Map<string, JsonService>;
+    throttle?: RequestThrottle;
+  } = {
+    model: current.model,
+    faults,
+    calls,
+    published,
+    contract,
+    jsonServices,
+    ...(throttle === undefined ? {} : { throttle }),
+  };
+  const server = await startServer(deps, { port: options.port });
+  const autoTickMs = options.autoTickMs ?? (current.clock.speed > 0 ? 200 : 0);
+  const ticker = autoTickMs > 0 ? setInterval(() => current.model.tick(), autoTickMs) : undefined;
   ticker?.unref();
   return {
     endpoint: server.endpoint,
-    env: standInEnv(server.endpoint, model.region),
-    model,
-    clock,
+    env: standInEnv(server.endpoint, current.model.region),
+    get model() {
+      return current.model;
+    },
+    get clock() {
+      return current.clock;
+    },
     faults,
     ...(throttle === undefined ? {} : { throttle }),
     calls,
     contract,
     published,
-    riderapp,
-    onEvent: (listener) => model.onEvent(listener),
+    get riderapp() {
+      return current.riderapp;
+    },
+    onEvent: (listener) => current.model.onEvent(listener),
     clientConfig: (extra = {}) => ({
       endpoint: server.endpoint,
-      region: model.region,
+      region: current.model.region,
       credentials: { ...STAND_IN_CREDENTIALS },
       ...(extra.maxAttempts === undefined ? {} : { maxAttempts: extra.maxAttempts }),
     }),
-    advance: (ms) => model.advance(ms),
+    advance: (ms) => current.model.advance(ms),
     serveJson: (targetPrefix, service) => {
       jsonServices.set(targetPrefix, service);
     },
+    reset: (o) => {
+      current.clock.dispose();
+      current = create(o);
+      current.model.onEvent((event) => contract.recordEvent(event));
+      deps.model = current.model;
+    },
     stop: async () => {
       if (ticker !== undefined) clearInterval(ticker);
-      clock.dispose();
+      current.clock.dispose();
       await server.close();
     },
   };

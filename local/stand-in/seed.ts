@@ -136,9 +136,6 @@ export function seedRiderapp(model: AwsModel, options: RiderappSeedOptions = {})
     name: 'riderapp-tg',
     port: 8080,
     loadBalancerName: 'riderapp-alb',
-    healthCheckIntervalSeconds: 30,
-    healthyThresholdCount: 2,
-    deregistrationDelaySeconds: 300,
   });
   const created = model.createService({
     cluster,

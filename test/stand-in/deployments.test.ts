@@ -22,8 +22,20 @@ const SECOND = 1_000;
 let standIn: StandIn | undefined;
 let clients: { ecs: ECSClient; elbv2: ElasticLoadBalancingV2Client } | undefined;
 
+/**
+ * Fixed timings instead of AWS's draws, so every moment below is exact: Fargate start 60 s, each
+ * target's first check one interval after registration, healthy after 2 checks, ALB datapoints
+ * without delay (test/stand-in/aws-defaults.test.ts covers the AWS defaults and their draws).
+ */
+const FIXED_TIMINGS = {
+  fargateStartMs: { min: 60_000, max: 60_000 },
+  healthCheckPhase: { min: 1, max: 1 },
+  healthyThresholdCount: 2,
+  metricDelayMs: { min: 0, max: 0 },
+} as const;
+
 async function start(seed: RiderappSeedOptions = {}) {
-  standIn = await startStandIn({ speed: 0, riderapp: seed, start: Date.parse('2025-06-02T09:00:00Z') });
+  standIn = await startStandIn({ speed: 0, riderapp: seed, start: Date.parse('2025-06-02T09:00:00Z'), timings: FIXED_TIMINGS });
   const config = standIn.clientConfig({ maxAttempts: 1 });
   clients = { ecs: new ECSClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
   const events: StandInEvent[] = [];
@@ -250,9 +262,11 @@ describe('a post-deployment regression (riderapp:15 marked "regression")', () =>
     expect(alarmsBefore).toBe(0);
     const alarm = events.find((e) => e['detail-type'] === 'CloudWatch Alarm State Change');
     expect(alarm).toBeDefined();
+    // unhealthy at 09:07:30; the minutes 09:07 and 09:08 breach; evaluated once a minute after 09:09
+    expect(Date.parse(alarm!.time)).toBeGreaterThanOrEqual(Date.parse('2025-06-02T09:09:00Z'));
+    expect(Date.parse(alarm!.time)).toBeLessThan(Date.parse('2025-06-02T09:10:00Z'));
     expect(alarm).toMatchObject({
       source: 'aws.cloudwatch',
-      time: '2025-06-02T09:10:00Z',
       resources: ['arn:aws:cloudwatch:us-east-1:111122223333:alarm:riderapp-unhealthy-hosts'],
       detail: { alarmName: 'riderapp-unhealthy-hosts', state: { value: 'ALARM' }, previousState: { value: 'OK' } },
     });

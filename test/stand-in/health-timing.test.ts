@@ -35,22 +35,23 @@ describe("the stand-in answers what CheckStability's wait estimate reads, as AWS
     const timings = await describeHealthCheckTimings([targetGroupArn], elbv2);
 
     // Assess
-    expect(timings).toEqual([{ targetGroupArn, intervalSeconds: 30, healthyThresholdCount: 2 }]);
+    expect(timings).toEqual([{ targetGroupArn, intervalSeconds: 30, healthyThresholdCount: 5 }]);
   });
 
-  it("turns a rollback task's target healthy at its startedAt + 30 s × 2, initial until then", async () => {
+  it("turns a rollback task's target healthy within the last interval before its startedAt + 30 s × 5 (its own check phase), initial before", async () => {
     // Prepare
     const { standIn, ecs, elbv2, targetGroupArn } = await start();
     const updated = await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: 'riderapp:13' }));
     const deploymentId = updated.service?.deployments?.[0]?.id ?? '';
 
     // Act
-    standIn.advance(60 * SECOND);
+    standIn.advance(75 * SECOND);
     const running = await observeDeploymentTargets(CLUSTER, deploymentId, [targetGroupArn], { ecs, elbv2 });
     const lastStart = Math.max(...running.tasks.map((t) => t.startedAt?.getTime() ?? Number.NaN));
-    standIn.advance(lastStart + 60 * SECOND - standIn.model.now() - 1);
+    const firstStart = Math.min(...running.tasks.map((t) => t.startedAt?.getTime() ?? Number.NaN));
+    standIn.advance(firstStart + 120 * SECOND - standIn.model.now() - 1);
     const justBefore = await observeDeploymentTargets(CLUSTER, deploymentId, [targetGroupArn], { ecs, elbv2 });
-    standIn.advance(1);
+    standIn.advance(lastStart + 150 * SECOND - standIn.model.now());
     const atEstimate = await observeDeploymentTargets(CLUSTER, deploymentId, [targetGroupArn], { ecs, elbv2 });
 
     // Assess

@@ -219,7 +219,9 @@ describe('the stand-in speaks ELBv2 and SNS (Query) to unmodified clients', () =
       TargetGroupArn: standIn.riderapp!.targetGroupArn,
       TargetType: 'ip',
       HealthCheckIntervalSeconds: 30,
-      HealthyThresholdCount: 2,
+      HealthCheckTimeoutSeconds: 6,
+      HealthyThresholdCount: 5,
+      UnhealthyThresholdCount: 2,
     });
     expect(health.TargetHealthDescriptions?.map((d) => d.TargetHealth?.State)).toEqual(['healthy', 'healthy', 'healthy']);
     expect(health.TargetHealthDescriptions?.[0]?.Target?.Id).toMatch(/^10\.0\.\d+\.\d+$/);

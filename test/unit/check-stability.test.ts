@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../lambdas/check-stability/handler';
 import { REASONS } from '../../lambdas/core/reasons';
+import { HEALTH_WINDOW_POLL_SECONDS } from '../../lambdas/core/stability';
 import { ValidationError } from '../../lambdas/shared/errors';
 import type { RollbackState } from '../../lambdas/shared/types';
 import { preparedRiderappRollback } from '../helpers/riderapp-state';
@@ -128,7 +129,7 @@ function givenTargets(healthyNew: number, targetGroupArn = TARGET_GROUP): void {
 /** riderapp-tg checks every 30 s and needs 2 successes (DescribeTargetGroups). */
 function givenHealthCheckSettings(targetGroupArn = TARGET_GROUP): void {
   elbMock.on(DescribeTargetGroupsCommand).resolves({
-    TargetGroups: [{ TargetGroupArn: targetGroupArn, TargetGroupName: 'riderapp-tg', HealthCheckIntervalSeconds: 30, HealthyThresholdCount: 2 }],
+    TargetGroups: [{ TargetGroupArn: targetGroupArn, TargetGroupName: 'riderapp-tg', HealthCheckIntervalSeconds: 30, HealthyThresholdCount: 5 }],
   });
 }
 
@@ -178,7 +179,7 @@ describe('CheckStability', () => {
     expect(elbMock).not.toHaveReceivedCommand(DescribeTargetGroupsCommand);
   });
 
-  it("waits until 1 s after riderapp:14's targets should turn healthy: the last task start + 30 s × 2", async () => {
+  it("waits until riderapp:14's targets may first turn healthy (the last task start + 30 s × 4), beyond the poll interval", async () => {
     // Prepare
     at(100);
     ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
@@ -190,30 +191,15 @@ describe('CheckStability', () => {
     const result = await handler(state());
 
     // Assess
-    expect(result).toMatchObject({ status: 'IN_PROGRESS', healthyTargets: 0, waitSeconds: 11 });
-    expect(result.message).toContain('targets expected healthy at 110 s; next check in 11 s');
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', healthyTargets: 0, waitSeconds: 70 });
+    expect(result.message).toContain('targets expected healthy at 200 s; next check in 70 s');
     expect(elbMock).toHaveReceivedCommandTimes(DescribeTargetGroupsCommand, 1);
     expect(elbMock).toHaveReceivedCommandWith(DescribeTargetGroupsCommand, { TargetGroupArns: [TARGET_GROUP] });
   });
 
-  it('waits no longer than the poll interval while the estimate is far away', async () => {
+  it('looks every few seconds inside the interval in which the targets may turn healthy', async () => {
     // Prepare
-    at(52);
-    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
-    givenTasks(NEW_IPS, [48, 50, 49]);
-    givenTargets(0);
-    givenHealthCheckSettings();
-
-    // Act
-    const result = await handler(state());
-
-    // Assess
-    expect(result).toMatchObject({ status: 'IN_PROGRESS', waitSeconds: 15 });
-  });
-
-  it('checks again within a few seconds once the estimate has passed and riderapp:14 is still not healthy', async () => {
-    // Prepare
-    at(115);
+    at(185);
     ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
     givenTasks(NEW_IPS, [48, 50, 49]);
     givenTargets(2);
@@ -223,7 +209,22 @@ describe('CheckStability', () => {
     const result = await handler(state());
 
     // Assess
-    expect(result).toMatchObject({ status: 'IN_PROGRESS', healthyTargets: 2, waitSeconds: 4 });
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', healthyTargets: 2, waitSeconds: HEALTH_WINDOW_POLL_SECONDS });
+  });
+
+  it('checks again within a few seconds once that interval has passed and riderapp:14 is still not healthy', async () => {
+    // Prepare
+    at(205);
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment(), drainingBadDeployment])] });
+    givenTasks(NEW_IPS, [48, 50, 49]);
+    givenTargets(2);
+    givenHealthCheckSettings();
+
+    // Act
+    const result = await handler(state());
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', healthyTargets: 2, waitSeconds: 8 });
   });
 
   it.each([
@@ -275,20 +276,36 @@ describe('CheckStability', () => {
     expect(result.waitSeconds).toBeLessThanOrEqual(5);
   });
 
-  it('waits up to the poll interval while riderapp:14 tasks are still starting, without looking at targets', async () => {
+  it("waits half of 30 s × (5 − 1) while riderapp:14 tasks are still starting, reading only the target group's settings", async () => {
     // Prepare
     ecsMock
       .on(DescribeServicesCommand)
       .resolves({ services: [serviceWith([rollbackDeployment({ runningCount: 1, pendingCount: 2 }), drainingBadDeployment])] });
+    givenHealthCheckSettings();
 
     // Act
     const result = await handler(state({ stability: { checks: 1 } as RollbackState['stability'] }));
 
     // Assess
-    expect(result).toMatchObject({ status: 'IN_PROGRESS', runningCount: 1, desiredCount: 3, checks: 2, waitSeconds: 15 });
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', runningCount: 1, desiredCount: 3, checks: 2, waitSeconds: 60 });
     expect(ecsMock).not.toHaveReceivedCommand(ListTasksCommand);
     expect(elbMock).not.toHaveReceivedCommand(DescribeTargetHealthCommand);
-    expect(elbMock).not.toHaveReceivedCommand(DescribeTargetGroupsCommand);
+    expect(elbMock).toHaveReceivedCommandTimes(DescribeTargetGroupsCommand, 1);
+  });
+
+  it('waits up to the poll interval while riderapp:14 tasks are still starting and the settings cannot be read', async () => {
+    // Prepare
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [serviceWith([rollbackDeployment({ runningCount: 1, pendingCount: 2 }), drainingBadDeployment])] });
+    elbMock.on(DescribeTargetGroupsCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+
+    // Act
+    const result = await handler(state({ stability: { checks: 1 } as RollbackState['stability'] }));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', runningCount: 1, waitSeconds: 15 });
+    expect(ecsMock).not.toHaveReceivedCommand(ListTasksCommand);
   });
 
   it('never waits past the stabilisation timeout', async () => {

@@ -21,7 +21,7 @@ import { Registry } from './registry';
 import { Services } from './services';
 import { TargetHealth } from './target-health';
 import { Tasks } from './tasks';
-import { DEFAULT_TIMINGS, type ModelOptions, type ServiceRecord, type Timings } from './types';
+import { DEFAULT_TIMINGS, type DurationRange, type ModelOptions, type ModelTransition, type ServiceRecord, type Timings } from './types';
 
 interface Job {
   readonly at: number;
@@ -37,8 +37,14 @@ export class ModelCore {
   public readonly timings: Timings;
   /** Every event emitted so far, in order. */
   public readonly emitted: StandInEvent[] = [];
-  /** Seeded ids (and the model's other random draws), so runs repeat exactly. */
+  /** The seed of ids and draws. */
+  public readonly seed: number;
+  /** Seeded ids, so runs repeat exactly. */
   public readonly ids: IdGenerator;
+  /** Seeded draws of modelled durations (Fargate start, health check phases, delays), apart from the ids. */
+  public readonly random: IdGenerator;
+  /** Task, target and deployment transitions, in order (what users feel is measured from them). */
+  public readonly history: ModelTransition[] = [];
 
   public readonly registry: Registry;
   public readonly services: Services;
@@ -57,7 +63,9 @@ export class ModelCore {
     this.clock = options.clock;
     this.account = options.account ?? '111122223333';
     this.region = options.region ?? 'us-east-1';
-    this.ids = new IdGenerator(options.seed ?? 1);
+    this.seed = options.seed ?? 1;
+    this.ids = new IdGenerator(this.seed);
+    this.random = new IdGenerator(((options.seed ?? 1) * 2654435761) ^ 0x5bd1e995);
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.time = this.clock.now();
     this.registry = new Registry(this);
@@ -119,6 +127,16 @@ export class ModelCore {
   public emit(event: StandInEvent): void {
     this.emitted.push(event);
     for (const listener of this.listeners) listener(event);
+  }
+
+  /** A duration drawn uniformly from a range (seeded). */
+  public draw(range: DurationRange): number {
+    return range.max <= range.min ? range.min : range.min + (range.max - range.min) * this.random.next();
+  }
+
+  /** Records a transition (see {@link ModelTransition}). */
+  public record(transition: ModelTransition): void {
+    this.history.push(transition);
   }
 
   /** `arn:aws:ecs:<region>:<account>:<resource>`. */

@@ -3,7 +3,10 @@
  * new tasks, waits until they pass their health checks, then stops old tasks; when the last old task
  * has stopped the deployment is COMPLETED. Tasks that fail to start count towards the circuit
  * breaker, which fails the deployment (and rolls back to the last completed one when enabled).
- * Also the service deployments and service revisions APIs' records.
+ * With ECS deployment alarms, the deployment stays IN_PROGRESS for the bake time after steady
+ * state, and an alarm in ALARM during the deployment or its bake time fails it (and rolls back
+ * when enabled), noticed ecsAlarmPollMs late. Also the service deployments and service revisions
+ * APIs' records.
  */
 import { deploymentStateChange } from '../events';
 import type { ModelCore } from './core';
@@ -156,6 +159,7 @@ export class Deployments {
     };
     service.taskDefinitionArn = taskDefinitionArn;
     service.currentServiceDeploymentArn = record.arn;
+    this.m.record({ kind: 'primary', at, serviceArn: service.arn, deploymentId: id, taskDefinitionArn });
     return deployment;
   }
 
@@ -247,6 +251,14 @@ export class Deployments {
     if (!primaryLive.every((t) => t.lastStatus === 'RUNNING' && t.passedHealthCheck)) return;
     if (this.m.tasks.serviceTasks(service).some((t) => !primaryLive.includes(t) && t.lastStatus !== 'STOPPED')) return;
     const at = this.m.now();
+    const alarms = service.deploymentConfiguration.alarms;
+    if (alarms?.enable === true && alarms.alarmNames.length > 0 && this.m.timings.ecsBakeTimeMs > 0) {
+      if (primary.bakeUntil === undefined) {
+        primary.bakeUntil = at + this.m.timings.ecsBakeTimeMs;
+        this.m.schedule(primary.bakeUntil, () => this.checkCompletion(service));
+      }
+      if (at < primary.bakeUntil) return;
+    }
     primary.rolloutState = 'COMPLETED';
     primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
     primary.updatedAt = at;
@@ -268,6 +280,25 @@ export class Deployments {
         { eventName: 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId: primary.id, reason: `ECS deployment ${primary.id} completed.` },
       ),
     );
+  }
+
+  // ---------------------------------------------------------------- deployment alarms
+
+  /** An alarm changed state: ECS fails (and may roll back) each deployment in progress or baking that watches it. */
+  public alarmChanged(alarmName: string, state: string): void {
+    if (state !== 'ALARM') return;
+    for (const service of this.m.services.all()) {
+      const alarms = service.deploymentConfiguration.alarms;
+      if (alarms?.enable !== true || !alarms.alarmNames.includes(alarmName)) continue;
+      const primary = service.deployments[0];
+      if (primary === undefined || primary.rolloutState !== 'IN_PROGRESS') continue;
+      this.m.schedule(this.m.now() + this.m.draw(this.m.timings.ecsAlarmPollMs), () => {
+        if (service.deployments[0] !== primary || primary.rolloutState !== 'IN_PROGRESS') return;
+        if (this.m.alarms.findAlarm(alarmName)?.state !== 'ALARM') return;
+        this.failDeployment(service, primary, alarmName);
+        this.reconcile(service);
+      });
+    }
   }
 
   // ---------------------------------------------------------------- the circuit breaker
@@ -294,30 +325,35 @@ export class Deployments {
     });
   }
 
-  private failDeployment(service: ServiceRecord, deployment: DeploymentRecord): void {
+  private failDeployment(service: ServiceRecord, deployment: DeploymentRecord, alarmName?: string): void {
     const at = this.m.now();
-    const reason = 'ECS deployment circuit breaker: tasks failed to start.';
+    const byAlarm = alarmName !== undefined;
+    const reason = byAlarm ? `ECS deployment alarms: alarm ${alarmName} is in ALARM.` : 'ECS deployment circuit breaker: tasks failed to start.';
     deployment.rolloutState = 'FAILED';
     deployment.rolloutStateReason = reason;
     deployment.updatedAt = at;
-    for (const task of this.m.tasks.liveTasks(service, deployment.id)) this.m.tasks.stopTask(service, task, reason);
+    if (!byAlarm) for (const task of this.m.tasks.liveTasks(service, deployment.id)) this.m.tasks.stopTask(service, task, reason);
     const record = this.serviceDeploymentRecords.get(deployment.serviceDeploymentArn);
     if (record !== undefined) {
       record.circuitBreaker.status = 'TRIGGERED';
       record.updatedAt = at;
       record.finalCounts = { requestedTaskCount: deployment.desiredCount, runningTaskCount: 0, pendingTaskCount: 0 };
     }
-    this.m.addServiceEvent(service, `(service ${service.name}) (deployment ${deployment.id}) deployment failed: tasks failed to start.`, at);
+    const failure = byAlarm ? `alarm ${alarmName} in ALARM` : 'tasks failed to start';
+    this.m.addServiceEvent(service, `(service ${service.name}) (deployment ${deployment.id}) deployment failed: ${failure}.`, at);
     this.m.emit(
       deploymentStateChange(
         { id: this.m.ids.uuid(), account: this.m.account, region: this.m.region, time: at, serviceArn: service.arn },
-        { eventName: 'SERVICE_DEPLOYMENT_FAILED', deploymentId: deployment.id, reason: 'ECS deployment circuit breaker: task failed to start.' },
+        { eventName: 'SERVICE_DEPLOYMENT_FAILED', deploymentId: deployment.id, reason: byAlarm ? reason : 'ECS deployment circuit breaker: task failed to start.' },
       ),
     );
     if (record === undefined) return;
     const target = service.lastCompleted;
-    if (service.deploymentConfiguration.deploymentCircuitBreaker.rollback && target !== undefined && !deployment.isEcsRollback) {
-      const rollbackReason = `ECS deployment circuit breaker: rolling back to deploymentId ${target.deploymentId}.`;
+    const rollback = byAlarm ? service.deploymentConfiguration.alarms?.rollback === true : service.deploymentConfiguration.deploymentCircuitBreaker.rollback;
+    if (rollback && target !== undefined && !deployment.isEcsRollback && target.deploymentId !== deployment.id) {
+      const rollbackReason = byAlarm
+        ? `ECS deployment alarms: rolling back to deploymentId ${target.deploymentId}.`
+        : `ECS deployment circuit breaker: rolling back to deploymentId ${target.deploymentId}.`;
       record.status = 'ROLLBACK_IN_PROGRESS';
       record.statusReason = rollbackReason;
       record.rollback = { reason: rollbackReason, startedAt: at, serviceRevisionArn: target.serviceRevisionArn };

@@ -35,6 +35,11 @@ export class Services {
     return cluster;
   }
 
+  /** Every service of every cluster. */
+  public all(): ServiceRecord[] {
+    return [...this.clusters.values()].flatMap((c) => [...c.services.values()]);
+  }
+
   /** The service ARN ECS would give `name` in `cluster`. */
   public serviceArn(cluster: string, name: string): string {
     return this.m.ecsArn(`service/${cluster}/${name}`);
@@ -90,6 +95,7 @@ export class Services {
       loadBalancers: [...(input.loadBalancers ?? [])],
       deploymentConfiguration: {
         deploymentCircuitBreaker: input.circuitBreaker ?? { enable: true, rollback: false },
+        ...(input.deploymentAlarms === undefined ? {} : { alarms: input.deploymentAlarms }),
         maximumPercent: input.maximumPercent ?? 200,
         minimumHealthyPercent: input.minimumHealthyPercent ?? 100,
       },
@@ -108,13 +114,14 @@ export class Services {
     }
     const at = input.steadySince;
     const timings = this.m.timings;
+    const fargateStartMs = (timings.fargateStartMs.min + timings.fargateStartMs.max) / 2;
     const health = this.m.health;
     const deployment = this.m.deployments.newDeployment(service, taskDefinition.arn, at, []);
     deployment.rolloutState = 'COMPLETED';
     deployment.rolloutStateReason = `ECS deployment ${deployment.id} completed.`;
     const record = this.m.deployments.findServiceDeployment(deployment.serviceDeploymentArn)!;
     record.status = 'SUCCESSFUL';
-    record.finishedAt = at + timings.fargateStartMs + health.healthyDelayMs(service) + health.drainDelayMs(service);
+    record.finishedAt = at + fargateStartMs + health.healthyDelayMs(service) + health.drainDelayMs(service);
     record.updatedAt = record.finishedAt;
     record.circuitBreaker.status = record.circuitBreaker.status === 'DISABLED' ? 'DISABLED' : 'MONITORING_COMPLETE';
     record.finalCounts = { requestedTaskCount: service.desiredCount, runningTaskCount: service.desiredCount, pendingTaskCount: 0 };
@@ -123,12 +130,18 @@ export class Services {
     for (let i = 0; i < service.desiredCount; i++) {
       const task = this.m.tasks.createTask(service, deployment, at);
       task.lastStatus = 'RUNNING';
-      task.pullStartedAt = at + timings.fargateStartMs / 4;
-      task.pullStoppedAt = at + timings.fargateStartMs / 2;
-      task.startedAt = at + timings.fargateStartMs;
+      task.pullStartedAt = at + fargateStartMs / 4;
+      task.pullStoppedAt = at + fargateStartMs / 2;
+      task.startedAt = at + fargateStartMs;
       for (const c of task.containers) c.lastStatus = 'RUNNING';
       task.passedHealthCheck = true;
-      health.addHealthyTargets(service, task, task.startedAt + health.healthyDelayMs(service));
+      const healthySince = task.startedAt + health.healthyDelayMs(service);
+      health.addHealthyTargets(service, task, healthySince);
+      const recorded = { taskArn: task.arn, serviceArn: service.arn } as const;
+      const taskInfo = { deploymentId: deployment.id, taskDefinitionArn: task.taskDefinitionArn, behaviour: task.behaviour } as const;
+      this.m.record({ kind: 'task', at, ...recorded, ...taskInfo, status: 'PROVISIONING' });
+      this.m.record({ kind: 'task', at: task.startedAt, ...recorded, ...taskInfo, status: 'RUNNING' });
+      if (service.loadBalancers.length > 0) this.m.record({ kind: 'target', at: healthySince, ...recorded, state: 'healthy' });
     }
     this.m.addServiceEvent(service, `(service ${service.name}) has reached a steady state.`, record.finishedAt);
     return service;
@@ -160,6 +173,7 @@ export class Services {
           enable: config.deploymentCircuitBreaker?.enable ?? current.deploymentCircuitBreaker.enable,
           rollback: config.deploymentCircuitBreaker?.rollback ?? current.deploymentCircuitBreaker.rollback,
         },
+        ...(current.alarms === undefined ? {} : { alarms: current.alarms }),
         maximumPercent: config.maximumPercent ?? current.maximumPercent,
         minimumHealthyPercent: config.minimumHealthyPercent ?? current.minimumHealthyPercent,
       };

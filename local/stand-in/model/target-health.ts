@@ -1,7 +1,10 @@
 /**
- * Application Load Balancers, target groups and target health: a started task's targets are
- * registered (initial), turn healthy after interval × healthy threshold, "regression" images turn
- * unhealthy some time later, and a stopping task's targets drain for the deregistration delay.
+ * Application Load Balancers, target groups and target health. A started task's targets are
+ * registered (initial); each target is checked every interval from its own phase (drawn once:
+ * AWS does not say when the first check runs), so it turns healthy at registration +
+ * (phase + healthy threshold − 1) × interval. A "regression" image starts failing requests some
+ * time after it turned healthy; its next check fails and it turns unhealthy after the unhealthy
+ * threshold of failed checks. A stopping task's targets drain for the deregistration delay.
  */
 import type { ModelCore } from './core';
 import type { ServiceRecord, TargetGroupRecord, TargetRecord, TargetState, TaskRecord } from './types';
@@ -44,7 +47,7 @@ export class TargetHealth {
       targetType: 'ip',
       healthCheckPath: input.healthCheckPath ?? '/health',
       healthCheckIntervalSeconds: input.healthCheckIntervalSeconds ?? timings.healthCheckIntervalSeconds,
-      healthCheckTimeoutSeconds: 5,
+      healthCheckTimeoutSeconds: timings.healthCheckTimeoutSeconds,
       healthyThresholdCount: input.healthyThresholdCount ?? timings.healthyThresholdCount,
       unhealthyThresholdCount: input.unhealthyThresholdCount ?? timings.unhealthyThresholdCount,
       deregistrationDelaySeconds: input.deregistrationDelaySeconds ?? timings.deregistrationDelaySeconds,
@@ -121,33 +124,48 @@ export class TargetHealth {
         since: at,
       };
       tg.targets.set(`${target.id}:${target.port}`, target);
+      this.record(service, target, at);
       this.m.addServiceEvent(service, `(service ${service.name}) registered 1 targets in (target-group ${tg.arn})`, at);
-      const healthyAt = at + tg.healthCheckIntervalSeconds * tg.healthyThresholdCount * 1000;
+      const intervalMs = tg.healthCheckIntervalSeconds * 1000;
+      const firstCheckAt = at + this.m.draw(this.m.timings.healthCheckPhase) * intervalMs;
+      const healthyAt = firstCheckAt + (tg.healthyThresholdCount - 1) * intervalMs;
       this.m.schedule(Math.min(healthyAt, at + 10_000), () => {
         if (target.state !== 'initial') return;
         target.reason = 'Elb.InitialHealthChecking';
         target.description = 'Initial health checks in progress';
       });
-      this.m.schedule(healthyAt, () => this.targetHealthy(service, task, tg, target));
+      this.m.schedule(healthyAt, () => this.targetHealthy(service, task, tg, target, firstCheckAt));
     }
   }
 
-  private targetHealthy(service: ServiceRecord, task: TaskRecord, tg: TargetGroupRecord, target: TargetRecord): void {
+  private targetHealthy(service: ServiceRecord, task: TaskRecord, tg: TargetGroupRecord, target: TargetRecord, firstCheckAt: number): void {
     if (target.state !== 'initial' || tg.targets.get(`${target.id}:${target.port}`) !== target) return;
     const at = this.m.now();
     target.state = 'healthy';
     target.reason = undefined;
     target.description = undefined;
     target.since = at;
+    this.record(service, target, at);
     task.passedHealthCheck = this.isHealthy(service, task);
     if (task.behaviour === 'regression') {
-      const unhealthyAt = at + this.m.timings.regressionAfterMs + tg.healthCheckIntervalSeconds * tg.unhealthyThresholdCount * 1000;
+      const intervalMs = tg.healthCheckIntervalSeconds * 1000;
+      const failingAt = at + this.m.timings.regressionAfterMs;
+      const firstFailedCheckAt = firstCheckAt + Math.ceil((failingAt - firstCheckAt) / intervalMs) * intervalMs;
+      const unhealthyAt = firstFailedCheckAt + (tg.unhealthyThresholdCount - 1) * intervalMs;
+      const stillServing = () => target.state === 'healthy' && tg.targets.get(`${target.id}:${target.port}`) === target;
+      this.m.schedule(failingAt, () => {
+        if (stillServing()) this.m.record({ kind: 'failing', at: failingAt, taskArn: task.arn, serviceArn: service.arn });
+      });
+      this.m.schedule(firstFailedCheckAt, () => {
+        if (stillServing()) this.m.record({ kind: 'check-failed', at: firstFailedCheckAt, taskArn: task.arn, serviceArn: service.arn });
+      });
       this.m.schedule(unhealthyAt, () => {
-        if (target.state !== 'healthy' || tg.targets.get(`${target.id}:${target.port}`) !== target) return;
+        if (!stillServing()) return;
         target.state = 'unhealthy';
         target.reason = 'Target.ResponseCodeMismatch';
         target.description = 'Health checks failed with these codes: [500]';
         target.since = this.m.now();
+        this.record(service, target, target.since);
         this.m.addServiceEvent(
           service,
           `(service ${service.name}) (task ${task.id}) is unhealthy in (target-group ${tg.arn}) due to (reason Health checks failed with these codes: [500]).`,
@@ -158,6 +176,10 @@ export class TargetHealth {
     }
     this.m.deployments.reconcile(service);
     this.m.alarms.evaluate();
+  }
+
+  private record(service: ServiceRecord, target: TargetRecord, at: number): void {
+    this.m.record({ kind: 'target', at, taskArn: target.taskArn, serviceArn: service.arn, state: target.state });
   }
 
   /**
@@ -175,6 +197,7 @@ export class TargetHealth {
       target.reason = 'Target.DeregistrationInProgress';
       target.description = 'Target deregistration is in progress';
       target.since = at;
+      this.record(service, target, at);
       drainMs = Math.max(drainMs, tg.deregistrationDelaySeconds * 1000);
       drained.push(tg.arn);
     }
@@ -186,7 +209,10 @@ export class TargetHealth {
     for (const lb of service.loadBalancers) {
       const tg = this.targetGroups.get(lb.targetGroupArn);
       const key = `${task.ip}:${lb.containerPort}`;
-      if (tg?.targets.get(key)?.taskArn === task.arn) tg.targets.delete(key);
+      const target = tg?.targets.get(key);
+      if (tg === undefined || target?.taskArn !== task.arn) continue;
+      tg.targets.delete(key);
+      this.m.record({ kind: 'target', at: this.m.now(), taskArn: task.arn, serviceArn: service.arn, state: 'unused' });
     }
   }
 

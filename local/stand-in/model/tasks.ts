@@ -107,7 +107,8 @@ export class Tasks {
   public startTask(service: ServiceRecord, deployment: DeploymentRecord): TaskRecord {
     const at = this.m.now();
     const task = this.createTask(service, deployment, at);
-    const start = this.m.timings.fargateStartMs;
+    const start = this.m.draw(this.m.timings.fargateStartMs);
+    this.recordTask(service, task, 'PROVISIONING', at);
     this.m.schedule(at + start / 4, () => {
       if (task.lastStatus !== 'PROVISIONING') return;
       task.lastStatus = 'PENDING';
@@ -129,6 +130,7 @@ export class Tasks {
     task.startedAt = at;
     for (const c of task.containers) c.lastStatus = 'RUNNING';
     if (service.loadBalancers.length === 0) task.passedHealthCheck = true;
+    this.recordTask(service, task, 'RUNNING', at);
     this.m.health.registerTask(service, task, at);
     this.m.deployments.reconcile(service);
     this.m.alarms.evaluate();
@@ -156,6 +158,7 @@ export class Tasks {
         c.exitCode = 1;
       }
     }
+    this.recordTask(service, task, 'FAILED', at);
     this.m.addServiceEvent(service, `(service ${service.name}) (task ${task.id}) failed to start: ${task.stoppedReason}.`, at);
     this.m.schedule(at + this.m.timings.stoppedTaskRetentionMs, () => this.tasks.delete(task.arn));
     this.m.deployments.taskFailed(service, task, at);
@@ -167,6 +170,7 @@ export class Tasks {
     const at = this.m.now();
     task.desiredStatus = 'STOPPED';
     task.stoppingAt = at;
+    this.recordTask(service, task, 'STOPPING', at);
     const finish = () => {
       this.m.health.removeTask(service, task);
       const wasRunning = task.startedAt !== undefined;
@@ -178,6 +182,7 @@ export class Tasks {
         c.lastStatus = 'STOPPED';
         if (wasRunning) c.exitCode = 0;
       }
+      this.recordTask(service, task, 'STOPPED', task.stoppedAt);
       this.m.schedule(this.m.now() + this.m.timings.stoppedTaskRetentionMs, () => this.tasks.delete(task.arn));
       this.m.deployments.reconcile(service);
       this.m.alarms.evaluate();
@@ -192,6 +197,19 @@ export class Tasks {
     task.lastStatus = drained.length > 0 ? 'DEACTIVATING' : 'STOPPING';
     this.m.schedule(at + (drained.length > 0 ? drainMs : this.m.timings.taskStopMs), finish);
     this.m.alarms.evaluate();
+  }
+
+  private recordTask(service: ServiceRecord, task: TaskRecord, status: 'PROVISIONING' | 'RUNNING' | 'FAILED' | 'STOPPING' | 'STOPPED', at: number): void {
+    this.m.record({
+      kind: 'task',
+      at,
+      taskArn: task.arn,
+      serviceArn: service.arn,
+      deploymentId: task.deploymentId,
+      taskDefinitionArn: task.taskDefinitionArn,
+      behaviour: task.behaviour,
+      status,
+    });
   }
 }
 

@@ -3,41 +3,100 @@
  * and the modelled durations. Pure data: behaviour lives in the sibling files.
  */
 import type { ModelClock } from '../clock';
+import { AWS_TIMINGS } from '../aws-timings';
 import type { AlarmStateValue } from '../events';
 
 /** How an image behaves when a task runs it. */
 export type ImageBehaviour = 'good' | 'bad' | 'regression';
 
-/** Modelled durations; defaults from AWS. */
+/** Uniform between min and max (a fixed value when they are equal). */
+export interface DurationRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Modelled durations; defaults from AWS_TIMINGS (aws-timings.ts: the one table with every source). */
 export interface Timings {
-  /** Fargate task start (PROVISIONING → RUNNING). @default 60_000 */
-  readonly fargateStartMs: number;
+  /** Fargate task start (PROVISIONING → RUNNING), drawn per task. @default 30–75 s (estimate) */
+  readonly fargateStartMs: DurationRange;
   /** Target group health check interval of new target groups. @default 30 */
   readonly healthCheckIntervalSeconds: number;
-  /** Consecutive successes to turn healthy. @default 2 (ALB default is 5; the seed story uses 2) */
+  /** Health check timeout of new target groups. @default 6 (HTTP) */
+  readonly healthCheckTimeoutSeconds: number;
+  /** Consecutive successes to turn healthy. @default 5 */
   readonly healthyThresholdCount: number;
   /** Consecutive failures to turn unhealthy. @default 2 */
   readonly unhealthyThresholdCount: number;
   /** Deregistration delay of new target groups. @default 300 */
   readonly deregistrationDelaySeconds: number;
+  /**
+   * A new target's first health check after its registration, as a share of the interval, drawn per
+   * target (its check phase): it turns healthy at registration + (phase + threshold − 1) × interval.
+   * @default 0–1 (estimate: uniform over one interval)
+   */
+  readonly healthCheckPhase: DurationRange;
   /** Time a task without load balancer takes to stop (SIGTERM → exit). @default 30_000 */
   readonly taskStopMs: number;
-  /** For "regression" images: time after turning healthy before health checks start failing. @default 300_000 */
+  /** For "regression" images: time after turning healthy before requests and health checks start failing. @default 300_000 */
   readonly regressionAfterMs: number;
   /** After this long, STOPPED tasks are forgotten (ECS shows them for about an hour). @default 3_600_000 */
   readonly stoppedTaskRetentionMs: number;
+  /** How late a one-minute ALB datapoint reaches CloudWatch alarms after its minute ends, drawn per datapoint. @default 30–90 s (estimate) */
+  readonly metricDelayMs: DurationRange;
+  /** CloudWatch evaluates alarms with a period of 60 s or more every minute. @default 60_000 */
+  readonly alarmEvaluationIntervalMs: number;
+  /** ECS deployment alarms: how late ECS acts on an alarm in ALARM, drawn per alarm change. @default 0–60 s (estimate) */
+  readonly ecsAlarmPollMs: DurationRange;
+  /** ECS deployment alarms: bake time after steady state before COMPLETED (rolling update). @default 600_000 (estimate) */
+  readonly ecsBakeTimeMs: number;
 }
 
+const range = (value: number | { readonly min: number; readonly max: number }, scale: number): DurationRange =>
+  typeof value === 'number' ? { min: value * scale, max: value * scale } : { min: value.min * scale, max: value.max * scale };
+
+const T = AWS_TIMINGS;
+
 export const DEFAULT_TIMINGS: Timings = {
-  fargateStartMs: 60_000,
-  healthCheckIntervalSeconds: 30,
-  healthyThresholdCount: 2,
-  unhealthyThresholdCount: 2,
-  deregistrationDelaySeconds: 300,
-  taskStopMs: 30_000,
+  fargateStartMs: range(T.fargateStartSeconds.value, 1000),
+  healthCheckIntervalSeconds: T.healthCheckIntervalSeconds.value,
+  healthCheckTimeoutSeconds: T.healthCheckTimeoutSeconds.value,
+  healthyThresholdCount: T.healthyThresholdCount.value,
+  unhealthyThresholdCount: T.unhealthyThresholdCount.value,
+  deregistrationDelaySeconds: T.deregistrationDelaySeconds.value,
+  healthCheckPhase: range(T.healthCheckPhaseSeconds.value, 1 / T.healthCheckIntervalSeconds.value),
+  taskStopMs: T.taskStopSeconds.value * 1000,
   regressionAfterMs: 300_000,
   stoppedTaskRetentionMs: 3_600_000,
+  metricDelayMs: range(T.albMetricDelaySeconds.value, 1000),
+  alarmEvaluationIntervalMs: T.alarmEvaluationIntervalSeconds.value * 1000,
+  ecsAlarmPollMs: range(T.ecsAlarmPollSeconds.value, 1000),
+  ecsBakeTimeMs: T.ecsBakeTimeSeconds.value * 1000,
 };
+
+/** A fixed duration (min = max). */
+export function fixed(ms: number): DurationRange {
+  return { min: ms, max: ms };
+}
+
+/**
+ * What happened to the account's tasks, targets and deployments, in order (the bench measures what
+ * users feel from it): task lifecycle, target health changes, a task starting to fail requests, its
+ * first failing health check, and each service's PRIMARY deployment.
+ */
+export type ModelTransition =
+  | {
+      readonly kind: 'task';
+      readonly at: number;
+      readonly taskArn: string;
+      readonly serviceArn: string;
+      readonly deploymentId: string;
+      readonly taskDefinitionArn: string;
+      readonly behaviour: ImageBehaviour | 'missing';
+      readonly status: 'PROVISIONING' | 'RUNNING' | 'FAILED' | 'STOPPING' | 'STOPPED';
+    }
+  | { readonly kind: 'target'; readonly at: number; readonly taskArn: string; readonly serviceArn: string; readonly state: TargetState }
+  | { readonly kind: 'failing' | 'check-failed'; readonly at: number; readonly taskArn: string; readonly serviceArn: string }
+  | { readonly kind: 'primary'; readonly at: number; readonly serviceArn: string; readonly deploymentId: string; readonly taskDefinitionArn: string };
 
 /** Options of {@link AwsModel}. */
 export interface ModelOptions {
@@ -137,10 +196,15 @@ export interface UnhealthyHostAlarm {
   readonly targetGroupArn: string;
   readonly threshold: number;
   readonly evaluationPeriods: number;
+  /** M of N: breaching datapoints within evaluationPeriods that set ALARM (defaults to evaluationPeriods). */
+  readonly datapointsToAlarm: number;
   readonly periodSeconds: number;
   state: AlarmStateValue;
   stateSince: number;
-  breachSince?: number;
+  /** When the next evaluation is queued (undefined: none, nothing to evaluate). */
+  nextEvaluationAt?: number;
+  /** Offset of the alarm's evaluations within the minute (drawn once). */
+  readonly evaluationOffsetMs: number;
   readonly metricId: string;
 }
 
@@ -204,6 +268,8 @@ export interface DeploymentRecord {
   readonly serviceRevisionArn: string;
   /** Started by ECS's circuit breaker rollback. */
   readonly isEcsRollback: boolean;
+  /** Steady and baking (deployment alarms): COMPLETED at this time unless an alarm fails it. */
+  bakeUntil?: number;
 }
 
 export type ServiceDeploymentStatus =
@@ -259,8 +325,17 @@ export interface LoadBalancerBinding {
   readonly containerPort: number;
 }
 
+/** ECS deployment alarms (deploymentConfiguration.alarms). */
+export interface DeploymentAlarms {
+  readonly alarmNames: readonly string[];
+  readonly enable: boolean;
+  readonly rollback: boolean;
+}
+
 export interface DeploymentConfiguration {
   readonly deploymentCircuitBreaker: { readonly enable: boolean; readonly rollback: boolean };
+  /** ECS watches these alarms during the deployment and its bake time. */
+  readonly alarms?: DeploymentAlarms;
   readonly maximumPercent: number;
   readonly minimumHealthyPercent: number;
 }
@@ -309,6 +384,8 @@ export interface CreateServiceInput {
   readonly desiredCount: number;
   readonly loadBalancers?: readonly LoadBalancerBinding[];
   readonly circuitBreaker?: { readonly enable: boolean; readonly rollback: boolean };
+  /** ECS deployment alarms. @default none */
+  readonly deploymentAlarms?: DeploymentAlarms;
   readonly circuitBreakerThreshold?: number;
   readonly maximumPercent?: number;
   readonly minimumHealthyPercent?: number;

@@ -1,0 +1,298 @@
+/**
+ * One seeded run of a scenario for every side, on the same stand-in (same seed: the same Fargate
+ * start times and health check phases for the same tasks), measured the same way (bench/measures.ts):
+ *
+ * - `ours`: the real ASL with the CDK-built bundles (local/harness), started by the stand-in's
+ *   event after the EventBridge delivery delay; the service's circuit breaker on, its rollback off.
+ *   Lambda invocations cold (runtime init + the measured bundle load) or warm (container reuse),
+ *   each AWS call its latency.
+ * - `ecsCircuitBreaker`: the same service with `rollback: true` (ECS rolls back by itself).
+ * - `ecsDeploymentAlarms`: ECS watches the alarm during the deployment and its bake time, rollback on.
+ * - `seed`: the seed's pipeline (ECR's second-newest image into a copy of the task definition,
+ *   UpdateService), started by a person: reported `humanReportMinutes` after the first failure,
+ *   started `humanStartMinutes` later (the seed's own example).
+ * - `floor`: UpdateService to the known-good revision at the trigger itself, nothing in between:
+ *   what ECS takes from a rollback call to the new targets healthy.
+ */
+import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { Bundles } from '../local/harness/bundles';
+import { type InvocationLatency, runRollback } from '../local/harness/run';
+import { createWorld, RIDERAPP, type World } from '../local/harness/world';
+import { AWS_TIMINGS, draw, type Range } from '../local/stand-in/aws-timings';
+import { IdGenerator } from '../local/stand-in/ids';
+import {
+  AwsModel,
+  ModelClock,
+  type ModelTransition,
+  type RiderappSeedOptions,
+  type StandInEvent,
+  seedRiderapp,
+  type Timings,
+} from '../local/stand-in/index';
+import type { TaskFunctionId } from '../statemachine/definition';
+import { measureRun, type RunMeasures } from './measures';
+import { secondNewestImageTag } from './seed-pipeline';
+
+/** The scenarios every side runs. */
+export const BENCH_SCENARIOS = ['deployment-failed', 'alarm-after-deploy'] as const;
+export type BenchScenario = (typeof BENCH_SCENARIOS)[number];
+
+/** The sides, in report order. */
+export const SIDES = ['ours', 'ecsCircuitBreaker', 'ecsDeploymentAlarms', 'seed', 'floor'] as const;
+export type Side = (typeof SIDES)[number];
+
+/** Which sides apply to a scenario (and why the others do not, for the report). */
+export const NOT_APPLICABLE: Readonly<Record<BenchScenario, Partial<Record<Side, string>>>> = {
+  'deployment-failed': {
+    ecsDeploymentAlarms:
+      'the tasks never start, so they never register and no UnHealthyHostCount alarm fires: deployment alarms alone never act (the circuit breaker does)',
+  },
+  'alarm-after-deploy': {
+    ecsCircuitBreaker:
+      'the circuit breaker counts tasks that fail to start; these start, pass their health checks and fail later, so it never acts and the service stays broken',
+  },
+};
+
+/** Modelled start of every run (the same for every side). */
+export const RUN_START = Date.UTC(2026, 0, 5, 12, 0, 0);
+
+/** Values other than AWS_TIMINGS a sensitivity row sets (bench-side figures and the stand-in's timings). */
+export interface Overrides {
+  readonly timings?: Partial<Timings>;
+  readonly eventBridgeDeliveryMs?: Range;
+  readonly lambdaColdInitMs?: Range;
+  readonly lambdaWarmInvokeMs?: Range;
+  readonly lambdaReuseIdleMinutes?: number;
+  readonly apiCallMs?: Range;
+  readonly humanReportMinutes?: number;
+}
+
+/** What our run adds to its measures. */
+export interface OursDetail {
+  /** Modelled ms from the trigger (the event's time) to CheckStability declaring recovery. */
+  readonly triggerToRecoveredMs: number;
+  /** ECS's own time in this run: UpdateService accepted → the rollback's targets healthy. */
+  readonly floorMs: number;
+  /** (recovered − trigger) / floor. */
+  readonly overFloor: number;
+  readonly transitions: number;
+  readonly calls: number;
+  readonly status: string;
+  readonly realMs: number;
+}
+
+/** One side's run. */
+export interface SideRun {
+  readonly side: Side;
+  /** Undefined when the service never came back on a good version within the horizon. */
+  readonly measures?: RunMeasures;
+  readonly ours?: OursDetail;
+}
+
+const HORIZON_MS = 90 * 60_000;
+const range = (value: number | Range): Range => (typeof value === 'number' ? { min: value, max: value } : value);
+
+function riderappOptions(scenario: BenchScenario, side: Side): RiderappSeedOptions {
+  return { v15Behaviour: scenario === 'alarm-after-deploy' ? 'regression' : 'bad', ecsRollback: side === 'ecsCircuitBreaker' };
+}
+
+function isTrigger(scenario: BenchScenario, event: StandInEvent): boolean {
+  if (scenario === 'deployment-failed') return event['detail-type'] === 'ECS Deployment State Change' && event.detail.eventName === 'SERVICE_DEPLOYMENT_FAILED';
+  return event['detail-type'] === 'CloudWatch Alarm State Change' && event.detail.state.value === 'ALARM';
+}
+
+/** Runs the model's jobs in time order until `done()` or `until` (modelled epoch ms). */
+export function runUntil(model: AwsModel, done: () => boolean, until: number): void {
+  model.tick();
+  while (!done()) {
+    const next = model.nextJobAt();
+    if (next === undefined || next > until) {
+      if (model.now() < until && next === undefined) model.advance(until - model.now());
+      return;
+    }
+    model.advance(Math.max(0, next - model.now()));
+  }
+}
+
+/** Deploys riderapp:15 and runs until the scenario's trigger event; returns it and when the deployment started. */
+export function stage(model: AwsModel, scenario: BenchScenario): { deployedAt: number; event: StandInEvent } {
+  const deployedAt = model.now();
+  const from = model.emitted.length;
+  model.deploy(RIDERAPP.cluster, RIDERAPP.service, 'riderapp:15');
+  const found = () => model.emitted.slice(from).find((e) => isTrigger(scenario, e));
+  runUntil(model, () => found() !== undefined, deployedAt + HORIZON_MS);
+  const event = found();
+  if (event === undefined) throw new Error(`${scenario}: no trigger event within ${HORIZON_MS / 60_000} modelled minutes`);
+  return { deployedAt, event };
+}
+
+/** The first observable failure after `since`: a task failing to start or the first failed health check. */
+export function firstFailureAt(history: readonly ModelTransition[], since: number): number | undefined {
+  return history.find((e) => e.at >= since && ((e.kind === 'task' && e.status === 'FAILED') || e.kind === 'check-failed'))?.at;
+}
+
+/** The seed's pipeline on the model: ECR's second-newest image into a copy of the running task definition, then UpdateService. */
+export function seedRollback(model: AwsModel): string {
+  const repository = model.findRepository(RIDERAPP.ecrRepository);
+  const tag = secondNewestImageTag((repository?.images ?? []).map((i) => ({ imagePushedAt: new Date(i.pushedAt), imageTags: i.tags })));
+  if (repository === undefined || tag === undefined) throw new Error('seed pipeline: fewer than two images');
+  const service = model.getService(RIDERAPP.cluster, RIDERAPP.service);
+  const current = model.findTaskDefinition(service.taskDefinitionArn)!;
+  const [first, ...rest] = current.definition.containerDefinitions;
+  const registered = model.registerTaskDefinition({
+    ...current.definition,
+    family: current.family,
+    containerDefinitions: [{ ...first!, image: `${repository.uri}:${tag}` }, ...rest],
+  });
+  model.updateService({ cluster: RIDERAPP.cluster, service: RIDERAPP.service, taskDefinition: registered.arn });
+  return registered.arn;
+}
+
+function settled(model: AwsModel, deployedAt: number, detectionAt?: number): RunMeasures | undefined {
+  const measured = measureRun({
+    history: model.history,
+    serviceArn: model.serviceArn(RIDERAPP.cluster, RIDERAPP.service),
+    desiredCount: 3,
+    deployedAt,
+    ...(detectionAt === undefined ? {} : { detectionAt }),
+  });
+  return measured?.moments.drained === undefined ? undefined : measured;
+}
+
+/** Runs on until the service is back on a good version with old tasks drained (or the horizon). */
+function finish(model: AwsModel, deployedAt: number, detectionAt?: number): RunMeasures | undefined {
+  let result: RunMeasures | undefined;
+  const done = () => {
+    result = settled(model, deployedAt, detectionAt);
+    return result !== undefined;
+  };
+  runUntil(model, done, deployedAt + HORIZON_MS);
+  return (
+    result ??
+    measureRun({
+      history: model.history,
+      serviceArn: model.serviceArn(RIDERAPP.cluster, RIDERAPP.service),
+      desiredCount: 3,
+      deployedAt,
+      ...(detectionAt === undefined ? {} : { detectionAt }),
+    })
+  );
+}
+
+/** A model-only world as startStandIn builds it (same seed: same draws), for the sides without Lambdas. */
+function modelWorld(scenario: BenchScenario, side: Side, seed: number, timings?: Partial<Timings>): AwsModel {
+  const model = new AwsModel({ clock: new ModelClock({ speed: 0, start: RUN_START }), seed, ...(timings === undefined ? {} : { timings }) });
+  seedRiderapp(model, riderappOptions(scenario, side));
+  if (side === 'ecsDeploymentAlarms') {
+    const service = model.getService(RIDERAPP.cluster, RIDERAPP.service);
+    service.deploymentConfiguration = { ...service.deploymentConfiguration, alarms: { alarmNames: [RIDERAPP.alarmName], enable: true, rollback: true } };
+  }
+  return model;
+}
+
+/** One ECS-only, seed or floor run. */
+export function runModelSide(scenario: BenchScenario, side: Exclude<Side, 'ours'>, seed: number, overrides: Overrides = {}): SideRun {
+  const model = modelWorld(scenario, side, seed, overrides.timings);
+  const { deployedAt, event } = stage(model, scenario);
+  const triggerAt = Date.parse(event.time);
+  let detectionAt: number | undefined;
+  if (side === 'floor') {
+    detectionAt = model.now();
+    model.updateService({ cluster: RIDERAPP.cluster, service: RIDERAPP.service, taskDefinition: 'riderapp:14' });
+  } else if (side === 'seed') {
+    const failure = firstFailureAt(model.history, deployedAt) ?? triggerAt;
+    const reportMinutes = overrides.humanReportMinutes ?? AWS_TIMINGS.humanReportMinutes.value;
+    detectionAt = failure + (reportMinutes + AWS_TIMINGS.humanStartMinutes.value) * 60_000;
+    runUntil(model, () => false, detectionAt);
+    if (model.now() < detectionAt) model.advance(detectionAt - model.now());
+    seedRollback(model);
+  }
+  const measures = finish(model, deployedAt, detectionAt);
+  const detected = detectionAt ?? measures?.moments.ecsStart;
+  const withDetection = measures === undefined || detected === undefined ? measures : { ...measures, moments: { ...measures.moments, detection: detected } };
+  return { side, ...(withDetection === undefined ? {} : { measures: withDetection }) };
+}
+
+/** Lambda cold and warm starts (container reuse per function) and API latency, drawn from AWS_TIMINGS with a bench-side generator. */
+export function invocationLatency(random: () => number, loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>, overrides: Overrides = {}): InvocationLatency {
+  const lastUsed = new Map<TaskFunctionId, number>();
+  const reuseMs = (overrides.lambdaReuseIdleMinutes ?? AWS_TIMINGS.lambdaReuseIdleMinutes.value) * 60_000;
+  return {
+    invocationMs(id, now) {
+      const last = lastUsed.get(id);
+      lastUsed.set(id, now);
+      if (last !== undefined && now - last <= reuseMs) return draw(overrides.lambdaWarmInvokeMs ?? AWS_TIMINGS.lambdaWarmInvokeMs.value, random);
+      return draw(overrides.lambdaColdInitMs ?? AWS_TIMINGS.lambdaColdInitMs.value, random) + (loadMs[id] ?? 0);
+    },
+    apiCallMs: () => draw(overrides.apiCallMs ?? AWS_TIMINGS.apiCallMs.value, random),
+  };
+}
+
+/** Empties the state table (locks, cool-downs, trigger claims) between runs. */
+async function clearStateTable(world: World): Promise<void> {
+  const { client, tableName } = world.stateTable;
+  for (;;) {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ProjectionExpression: 'id' }));
+    const items = page.Items ?? [];
+    for (const item of items) await client.send(new DeleteItemCommand({ TableName: tableName, Key: { id: item['id']! } }));
+    if (items.length === 0 || page.LastEvaluatedKey === undefined) return;
+  }
+}
+
+/**
+ * Our runs share one world: the bundles are imported once (the slow part), and each run resets the
+ * stand-in to a fresh account of its seed behind the same endpoint and empties the state table, so
+ * every run starts as a fresh deployment would (Lambda cold starts are modelled per run).
+ */
+export class OursSession {
+  private constructor(private readonly world: World) {}
+
+  public static async start(bundles: Bundles): Promise<OursSession> {
+    return new OursSession(await createWorld({ bundles, start: RUN_START }));
+  }
+
+  /** One run of ours. */
+  public async run(
+    scenario: BenchScenario,
+    seed: number,
+    loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>,
+    overrides: Overrides = {},
+  ): Promise<SideRun> {
+    const { standIn } = this.world;
+    standIn.reset({ start: RUN_START, seed, riderapp: riderappOptions(scenario, 'ours'), ...(overrides.timings === undefined ? {} : { timings: overrides.timings }) });
+    await clearStateTable(this.world);
+    const riderapp = standIn.riderapp;
+    const world: World = { ...this.world, model: standIn.model, events: standIn.model.emitted, ...(riderapp === undefined ? {} : { riderapp }) };
+    const bench = new IdGenerator((seed * 40503) ^ 0x2545f491);
+    const random = () => bench.next();
+    const model = world.model;
+    const { deployedAt, event } = stage(model, scenario);
+    const triggerTime = Date.parse(event.time);
+    const startAt = triggerTime + draw(range(overrides.eventBridgeDeliveryMs ?? AWS_TIMINGS.eventBridgeDeliveryMs.value), random);
+    if (model.now() < startAt) world.advance(startAt - model.now());
+    const run = await runRollback(world, event, { triggerTime, latency: invocationLatency(random, loadMs, overrides) });
+    const declared = run.timeline.find((p) => p.state === 'CheckStability' && /^(RECOVERED|COMPLETED)/.test(p.note ?? ''));
+    const update = run.calls.find((c) => c.operation === 'UpdateService' && c.status < 300);
+    const measures = finish(model, deployedAt, startAt);
+    const healthyAt = measures?.moments.healthy;
+    let ours: OursDetail | undefined;
+    if (declared !== undefined && update !== undefined && healthyAt !== undefined) {
+      const triggerToRecoveredMs = declared.atModelMs + declared.modelMs;
+      const floorMs = healthyAt - update.modelTime;
+      ours = {
+        triggerToRecoveredMs,
+        floorMs,
+        overFloor: triggerToRecoveredMs / floorMs,
+        transitions: run.result.transitions,
+        calls: run.calls.length,
+        status: run.result.status,
+        realMs: run.realMs,
+      };
+    }
+    return { side: 'ours', ...(measures === undefined ? {} : { measures }), ...(ours === undefined ? {} : { ours }) };
+  }
+
+  public async dispose(): Promise<void> {
+    await this.world.dispose();
+  }
+}
