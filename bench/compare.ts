@@ -50,8 +50,8 @@ export interface SensitivityRow {
   readonly value: string;
   readonly scenario: BenchScenario;
   readonly runs: number;
-  /** p50 time to recovered per side, seconds. */
-  readonly recoveredP50: Readonly<Partial<Record<Side, number>>>;
+  /** p50 time to recovered per side, seconds; null when no run of that side recovered. */
+  readonly recoveredP50: Readonly<Partial<Record<Side, number | null>>>;
   readonly oursOverFloor?: Quantiles;
 }
 
@@ -208,11 +208,8 @@ async function compareWith(options: RunOptions & { readonly runs: number; readon
       const fact = AWS_TIMINGS[key];
       const results = await runSides(plan.scenario, plan.sides, plan.sides.includes('ours') ? sensitivitySeeds : seeds, options, plan.overrides);
       const summary = summarise(results);
-      const recoveredP50: Partial<Record<Side, number>> = {};
-      for (const side of plan.sides) {
-        const p50 = summary.sides[side]?.recoveredSeconds.p50;
-        if (p50 !== undefined) recoveredP50[side] = p50;
-      }
+      const recoveredP50: Partial<Record<Side, number | null>> = {};
+      for (const side of plan.sides) recoveredP50[side] = summary.sides[side]?.recoveredSeconds.p50 ?? null;
       sensitivity.push({
         estimate: key,
         label: fact.label,

@@ -273,7 +273,7 @@ function sensitivityRows(report: BenchReport): string[][] {
     row.scenario,
     String(row.runs),
     Object.entries(row.recoveredP50)
-      .map(([side, v]) => `${side} ${v.toFixed(1)}`)
+      .map(([side, v]) => `${side} ${v === null || v === undefined ? 'never recovered' : v.toFixed(1)}`)
       .join(', '),
     row.oursOverFloor === undefined ? '' : `${row.oursOverFloor.p50.toFixed(3)} / ${row.oursOverFloor.p90.toFixed(3)}`,
   ]);

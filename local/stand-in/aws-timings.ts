@@ -212,7 +212,7 @@ export const AWS_TIMINGS = {
     source: '/work/shared/seed (Real-World Example)',
     estimate: {
       why: "a person's reaction, from the seed's example, not an AWS figure",
-      sensitivity: [1, 5],
+      sensitivity: [1, 5, 15],
     },
   },
   humanStartMinutes: {
