@@ -3,7 +3,8 @@
  * (or, with `--json`, the figures as JSON) and writes BENCHMARKS.md. Exits non-zero only when a run
  * breaks (a rollback not completed, lost or duplicated), never on a speed figure.
  * `--runs N` sets the seeded runs per side (default 30), `--sensitivity-runs N` the seeds of the
- * sensitivity rows that run ours (default 8), `--synth-sizes 1,10,50` the synth sizes.
+ * sensitivity rows that run ours (default 8), `--synth-sizes 1,10,50` the synth sizes,
+ * `--load-samples N` the fresh processes per bundle of the cold start (default 11).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`--runs: expected a positive integer, got ${argValue('--runs')}`);
   const loadAtStart = loadavg()[0] ?? 0;
   const sensitivityRuns = Number.parseInt(argValue('--sensitivity-runs') ?? String(SENSITIVITY_RUNS), 10);
+  const loadSamples = Number.parseInt(argValue('--load-samples') ?? String(LOAD_SAMPLES), 10);
   const synthSizes = (argValue('--synth-sizes') ?? SYNTH_SIZES.join(',')).split(',').map((n) => Number.parseInt(n, 10));
   if (!synthSizes.every((n) => Number.isInteger(n) && n > 0)) throw new RangeError(`--synth-sizes: expected positive integers, got ${argValue('--synth-sizes')}`);
   const context: RunContext = runContext(startedReal);
@@ -79,8 +81,8 @@ async function main(): Promise<number> {
     const files = Object.fromEntries(Object.entries(firstSynth.assets).map(([id, dir]) => [id, join(dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
     const bundles: Bundles = { dir: firstSynth.outdir, files, buildMs: 0 };
 
-    progress(`cold start: ${LOAD_SAMPLES} fresh node processes per bundle and variant`);
-    const coldStart: ColdStartRow[] = await measureColdStart(firstSynth.assets, firstSynth.environments, LOAD_SAMPLES);
+    progress(`cold start: ${loadSamples} fresh node processes per bundle and variant`);
+    const coldStart: ColdStartRow[] = await measureColdStart(firstSynth.assets, firstSynth.environments, loadSamples);
 
     const loadMs = Object.fromEntries(coldStart.map((row) => [row.id, row.loadWithSourceMapsMs])) as Partial<Record<TaskFunctionId, number>>;
     const comparison = await compareSides({ bundles, loadMs, runs, sensitivityRuns: Math.min(sensitivityRuns, runs), progress });
