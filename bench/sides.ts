@@ -15,6 +15,7 @@
  *   what ECS takes from a rollback call to the new targets healthy.
  */
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SERVICES_CONFIG_ITEM_ID } from '../lambdas/shared/config';
 import type { Bundles } from '../local/harness/bundles';
 import { type InvocationLatency, runRollback } from '../local/harness/run';
 import { createWorld, RIDERAPP, type World } from '../local/harness/world';
@@ -228,12 +229,12 @@ export function invocationLatency(random: () => number, loadMs: Readonly<Partial
   };
 }
 
-/** Empties the state table (locks, cool-downs, trigger claims) between runs. */
+/** Empties the state table (locks, cool-downs, trigger claims) between runs; the deployed services configuration stays. */
 async function clearStateTable(world: World): Promise<void> {
   const { client, tableName } = world.stateTable;
   for (;;) {
     const page = await client.send(new ScanCommand({ TableName: tableName, ProjectionExpression: 'id' }));
-    const items = page.Items ?? [];
+    const items = (page.Items ?? []).filter((item) => item['id']?.S !== SERVICES_CONFIG_ITEM_ID);
     for (const item of items) await client.send(new DeleteItemCommand({ TableName: tableName, Key: { id: item['id']! } }));
     if (items.length === 0 || page.LastEvaluatedKey === undefined) return;
   }
