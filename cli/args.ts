@@ -22,6 +22,8 @@ export interface GlobalOptions {
   readonly stateMachineArn?: string;
   readonly region?: string;
   readonly project?: string;
+  /** --json: one JSON document on stdout (progress goes to stderr). */
+  readonly json?: boolean;
 }
 
 /** Which service a command is about: the project's (default) service, or cluster + service. */
@@ -70,7 +72,13 @@ export interface HistoryCommand {
   readonly limit: number;
 }
 
-export type Command = HelpCommand | StartCommand | StatusCommand | HistoryCommand;
+/** `--version`: the CLI's version. */
+export interface VersionCommand {
+  readonly kind: 'version';
+  readonly json: boolean;
+}
+
+export type Command = HelpCommand | VersionCommand | StartCommand | StatusCommand | HistoryCommand;
 
 const OPTIONS = {
   'state-machine-arn': { type: 'string' },
@@ -89,11 +97,13 @@ const OPTIONS = {
   'no-follow': { type: 'boolean' },
   limit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
 
-const GLOBAL_OPTIONS: readonly OptionName[] = ['state-machine-arn', 'region', 'project', 'help'];
+const GLOBAL_OPTIONS: readonly OptionName[] = ['state-machine-arn', 'region', 'project', 'help', 'json', 'version'];
 
 const COMMAND_OPTIONS: Record<Exclude<HelpTopic, 'main'>, readonly OptionName[]> = {
   start: [
@@ -209,10 +219,18 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   return n;
 }
 
-function selectorFrom(command: string, values: Partial<Record<OptionName, string | boolean>>): ServiceSelector {
+function selectorFrom(
+  command: string,
+  values: Partial<Record<OptionName, string | boolean>>,
+  serviceAlone = false,
+): ServiceSelector {
   const project = nonEmpty('project', values.project as string | undefined);
   const cluster = nonEmpty('cluster', values.cluster as string | undefined);
   const service = nonEmpty('service', values.service as string | undefined);
+  if (serviceAlone && cluster === undefined && service !== undefined) {
+    if (project === undefined) throw new UsageError(`${command} --service needs --project <name> (or --cluster too)`);
+    return { project, service };
+  }
   if ((cluster === undefined) !== (service === undefined)) {
     throw new UsageError(`${command}: --cluster and --service go together (or use --project alone)`);
   }
@@ -231,6 +249,7 @@ export function parseCommand(argv: readonly string[]): Command {
     throw optionError(error);
   }
   const { values, positionals } = parsed;
+  if (values.version === true) return { kind: 'version', json: values.json === true };
   const [name, ...rest] = positionals;
   if (name === undefined || name === 'help') {
     if (name === 'help' && rest[0] !== undefined && (COMMANDS as string[]).includes(rest[0])) {
@@ -260,6 +279,7 @@ export function parseCommand(argv: readonly string[]): Command {
     stateMachineArn,
     region: nonEmpty('region', values.region),
     project: nonEmpty('project', values.project),
+    json: values.json === true,
   };
 
   if (command === 'status') {
@@ -289,7 +309,7 @@ export function parseCommand(argv: readonly string[]): Command {
     return {
       kind: 'history',
       global,
-      selector: selectorFrom('history', values),
+      selector: selectorFrom('history', values, true),
       limit: positiveInteger('limit', values.limit, 10, 100),
     };
   }

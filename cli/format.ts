@@ -254,9 +254,10 @@ function lastSegment(nameOrArn: string): string {
  * an execution whose service cannot be told (an alarm that failed early) is kept.
  */
 export function matchesSelector(view: ExecutionView, selector: ServiceSelector): boolean {
-  if (selector.cluster === undefined || selector.service === undefined) return true;
+  if (selector.service === undefined) return true;
   const where = serviceOf(view);
   if (where === undefined) return true;
+  if (selector.cluster === undefined) return where.service === lastSegment(selector.service);
   return where.cluster === lastSegment(selector.cluster) && where.service === lastSegment(selector.service);
 }
 
@@ -431,6 +432,8 @@ const GLOBAL_HELP = `Global options:
   --state-machine-arn <arn>  the rollback state machine (default: $ECS_ROLLBACK_STATE_MACHINE_ARN)
   -p, --project <name>       find the state machine <name>-ecs-auto-rollback by name
   --region <region>          AWS region (default: from the ARN, $AWS_REGION or the AWS profile)
+  --json                     print one JSON document on stdout (progress goes to stderr)
+  -V, --version              print the version
   -h, --help                 show help`;
 
 /** Help text for each topic. */
@@ -498,11 +501,12 @@ ${EXIT_CODES_HELP}
 Usage:
   ecs-rollback history --project riderapp [--limit 10]
   ecs-rollback history --cluster riderapp-cluster --service riderapp-service [--limit 10]
+  ecs-rollback history --project riderapp --service riderapp-service [--limit 10]
 
 Options:
   -p, --project <name>     every service of the project (its state machine)
   --cluster <name>         with --service: only this service
-  --service <name>
+  --service <name>         only this service (in any cluster, with --project)
   --limit <n>              at most n rows, newest first (default 10, at most 100)
 
 ${GLOBAL_HELP}

@@ -20,9 +20,12 @@ import {
   type StartCommand,
   type StatusCommand,
   stateMachineNameFor,
+  type VersionCommand,
 } from './args';
+import packageJson from '../package.json' with { type: 'json' };
 import { EXIT, UsageError } from './exit-codes';
 import {
+  type ExecutionView,
   formatHistoryTable,
   HELP,
   type HistoryRow,
@@ -114,14 +117,42 @@ function readLine(stdin: CliIo['stdin']): Promise<string | undefined> {
   });
 }
 
-async function follow(client: SFNClient, executionArn: string, intervalSeconds: number, io: CliIo): Promise<number> {
+/** The version of this CLI (the package's). */
+export const CLI_VERSION: string = packageJson.version;
+
+function printJson(sink: TextSink, value: unknown): void {
+  sink.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** What `start --wait` and `status` print with --json. */
+function outcomeJson(view: ExecutionView, executionArn: string) {
+  const outcome = outcomeOf(view);
+  return {
+    executionArn,
+    name: view.name,
+    status: view.status,
+    ...(view.startDate === undefined ? {} : { startDate: view.startDate.toISOString() }),
+    ...(view.stopDate === undefined ? {} : { stopDate: view.stopDate.toISOString() }),
+    outcome: outcome.kind,
+    exitCode: outcome.exitCode,
+    summary: outcome.lines,
+  };
+}
+
+async function follow(client: SFNClient, executionArn: string, intervalSeconds: number, io: CliIo, json = false): Promise<number> {
   const sleep = io.sleep ?? defaultSleep;
   const memo = newProgressMemo();
+  const progress = json ? io.stderr : io.stdout;
   for (;;) {
     const events = await executionHistory(client, executionArn);
-    for (const line of progressLines(events, memo)) println(io.stdout, line);
+    for (const line of progressLines(events, memo)) println(progress, line);
     if (events.some(isExecutionEnd)) {
-      const outcome = outcomeOf(await describeExecution(client, executionArn, events));
+      const view = await describeExecution(client, executionArn, events);
+      const outcome = outcomeOf(view);
+      if (json) {
+        printJson(io.stdout, outcomeJson(view, executionArn));
+        return outcome.exitCode;
+      }
       println(io.stdout);
       for (const line of outcome.lines) println(io.stdout, line);
       return outcome.exitCode;
@@ -157,12 +188,15 @@ async function runStart(command: StartCommand, io: CliIo): Promise<number> {
   }
   const name = executionNameFor(input, (io.now ?? (() => new Date()))(), (io.randomSuffix ?? (() => randomBytes(2).toString('hex')))());
   const executionArn = await startExecution(client, stateMachineArn, name, input);
-  println(io.stdout, executionArn);
+  const json = command.global.json === true;
+  if (!json) println(io.stdout, executionArn);
   if (!command.wait) {
+    if (json) printJson(io.stdout, { executionArn, name, status: 'RUNNING', input });
     println(io.stderr, `Started. Follow it with: ecs-rollback status ${executionArn}`);
     return EXIT.OK;
   }
-  return follow(client, executionArn, command.intervalSeconds, io);
+  if (json) println(io.stderr, executionArn);
+  return follow(client, executionArn, command.intervalSeconds, io, json);
 }
 
 async function runStatus(command: StatusCommand, io: CliIo): Promise<number> {
@@ -171,12 +205,17 @@ async function runStatus(command: StatusCommand, io: CliIo): Promise<number> {
   const client = io.createClient(region);
   const executionArn =
     givenArn ?? executionArnFor(await resolveStateMachine(command.global, io.env, client, region), command.execution);
+  const json = command.global.json === true;
   if (command.follow) {
-    println(io.stdout, `Following ${executionArn}`);
-    return follow(client, executionArn, command.intervalSeconds, io);
+    println(json ? io.stderr : io.stdout, `Following ${executionArn}`);
+    return follow(client, executionArn, command.intervalSeconds, io, json);
   }
   const view = await describeExecution(client, executionArn);
   const outcome = outcomeOf(view);
+  if (json) {
+    printJson(io.stdout, outcomeJson(view, executionArn));
+    return outcome.exitCode;
+  }
   println(io.stdout, `${view.name}: ${view.status}${view.startDate === undefined ? '' : ` (started ${view.startDate.toISOString()})`}`);
   for (const line of outcome.lines) println(io.stdout, line);
   return outcome.exitCode;
@@ -196,6 +235,10 @@ async function runHistory(command: HistoryCommand, io: CliIo): Promise<number> {
     rows.push(historyRow(view, now));
     if (rows.length >= command.limit) break;
   }
+  if (command.global.json === true) {
+    printJson(io.stdout, rows);
+    return EXIT.OK;
+  }
   if (rows.length === 0) {
     println(io.stdout, `No rollbacks of ${describeSelector(command.selector)} yet.`);
     return EXIT.OK;
@@ -204,8 +247,16 @@ async function runHistory(command: HistoryCommand, io: CliIo): Promise<number> {
   return EXIT.OK;
 }
 
+function runVersion(command: VersionCommand, io: CliIo): Promise<number> {
+  if (command.json) printJson(io.stdout, { version: CLI_VERSION });
+  else println(io.stdout, `ecs-rollback ${CLI_VERSION}`);
+  return Promise.resolve(EXIT.OK);
+}
+
 function run(command: Command, io: CliIo): Promise<number> {
   switch (command.kind) {
+    case 'version':
+      return runVersion(command, io);
     case 'help':
       println(io.stdout, HELP[command.topic]);
       return Promise.resolve(EXIT.OK);
