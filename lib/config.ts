@@ -238,6 +238,49 @@ export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppCo
     throw new ConfigError('topicKmsKeyArn', `only applies with topicArn, got ${show(raw.topicKmsKeyArn)}`);
   }
 
+  const settings = parseSettings(raw);
+
+  const region = optional(raw.region ?? env.CDK_DEFAULT_REGION, (v) =>
+    parsePattern('region', v, REGION_PATTERN, 'an AWS region such as us-east-1'),
+  );
+  const account = optional(raw.account ?? env.CDK_DEFAULT_ACCOUNT, (v) =>
+    parsePattern('account', v, ACCOUNT_PATTERN, 'a 12-digit AWS account id'),
+  );
+
+  return {
+    project,
+    ...(region !== undefined && { region }),
+    ...(account !== undefined && { account }),
+    services,
+    notificationEmails,
+    ...(topicArn !== undefined && { topicArn }),
+    ...(topicKmsKeyArn !== undefined && { topicKmsKeyArn }),
+    pollIntervalSeconds: settings.pollIntervalSeconds,
+    stabilizationTimeoutMinutes: settings.stabilizationTimeoutMinutes,
+    alarmRollbackWindowMinutes: settings.alarmRollbackWindowMinutes,
+    cooldownMinutes: settings.cooldownMinutes,
+    lockTtlSeconds: settings.lockTtlSeconds,
+    probe: settings.probe,
+    unhealthyHostAlarm: settings.unhealthyHostAlarm,
+    logRetentionDays: settings.logRetentionDays,
+  };
+}
+
+/** The settings besides names and services: what the context reader and the construct's props share. */
+export type Settings = Pick<
+  AppConfig,
+  | 'pollIntervalSeconds'
+  | 'stabilizationTimeoutMinutes'
+  | 'alarmRollbackWindowMinutes'
+  | 'cooldownMinutes'
+  | 'lockTtlSeconds'
+  | 'probe'
+  | 'unhealthyHostAlarm'
+  | 'logRetentionDays'
+>;
+
+/** Validates the settings (context values or construct props, same field names) and fills in the defaults. */
+export function parseSettings(raw: Readonly<Record<string, unknown>>): Settings {
   const pollIntervalSeconds = parseInteger('pollIntervalSeconds', raw.pollIntervalSeconds, 15, 1, 3600);
   const stabilizationTimeoutMinutes = parseInteger(
     'stabilizationTimeoutMinutes',
@@ -278,21 +321,7 @@ export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppCo
     );
   }
 
-  const region = optional(raw.region ?? env.CDK_DEFAULT_REGION, (v) =>
-    parsePattern('region', v, REGION_PATTERN, 'an AWS region such as us-east-1'),
-  );
-  const account = optional(raw.account ?? env.CDK_DEFAULT_ACCOUNT, (v) =>
-    parsePattern('account', v, ACCOUNT_PATTERN, 'a 12-digit AWS account id'),
-  );
-
   return {
-    project,
-    ...(region !== undefined && { region }),
-    ...(account !== undefined && { account }),
-    services,
-    notificationEmails,
-    ...(topicArn !== undefined && { topicArn }),
-    ...(topicKmsKeyArn !== undefined && { topicKmsKeyArn }),
     pollIntervalSeconds,
     stabilizationTimeoutMinutes,
     alarmRollbackWindowMinutes,
@@ -303,6 +332,64 @@ export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppCo
     logRetentionDays,
   };
 }
+
+/** What {@link checkText} checks a value as. */
+export type TextKind =
+  | 'project'
+  | 'cluster'
+  | 'service'
+  | 'ecrRepository'
+  | 'containerNames'
+  | 'healthCheckUrl'
+  | 'alarmNames'
+  | 'notificationEmails';
+
+/**
+ * Checks a construct prop as the configuration checks the same setting, when it is text: a value
+ * that is a token at synth time (a string holding CDK's `${Token[...]}` marker, or a list element
+ * that is one) is passed through unchecked.
+ * Throws a ConfigError naming `field`.
+ */
+export function checkText<T extends string | readonly string[]>(field: string, value: T, kind: TextKind): T {
+  const isToken = (text: unknown): boolean => typeof text === 'string' && text.includes('${Token[');
+  if (Array.isArray(value)) {
+    if (kind === 'containerNames' && value.length === 0) {
+      throw new ConfigError(field, 'expected a non-empty array of container names, got []');
+    }
+    const what = LIST_ITEM[kind] as { pattern: RegExp; what: string };
+    value.forEach((item, index) => {
+      if (!isToken(item)) parsePattern(`${field}[${index}]`, item, what.pattern, what.what);
+    });
+    return value;
+  }
+  if (isToken(value)) return value;
+  switch (kind) {
+    case 'project':
+      parseProject(value);
+      break;
+    case 'cluster':
+      parsePattern(field, value, ECS_NAME_PATTERN, 'a cluster name');
+      break;
+    case 'service':
+      parsePattern(field, value, ECS_NAME_PATTERN, 'a service name');
+      break;
+    case 'ecrRepository':
+      parsePattern(field, value, ECR_REPOSITORY_PATTERN, 'an ECR repository name (lowercase, not a URI)');
+      break;
+    case 'healthCheckUrl':
+      parseHealthCheckUrl(field, value);
+      break;
+    default:
+      throw new Error(`checkText: ${kind} is a list`);
+  }
+  return value;
+}
+
+const LIST_ITEM: Record<string, { pattern: RegExp; what: string }> = {
+  containerNames: { pattern: CONTAINER_NAME_PATTERN, what: 'a container name' },
+  alarmNames: { pattern: ALARM_NAME_PATTERN, what: 'a CloudWatch alarm name' },
+  notificationEmails: { pattern: EMAIL_PATTERN, what: 'an email address' },
+};
 
 type Raw = Record<string, unknown>;
 

@@ -148,6 +148,15 @@ const NAME_MAX: Record<string, number> = {
   'AWS::StepFunctions::StateMachine': 80,
   'AWS::Events::Rule': 64,
   'AWS::CloudWatch::Alarm': 255,
+  // The watched service's own resources when the app defines them (EcsAutoRollback next to a FargateService):
+  // ECS cluster and service names 255, ECR repository names 256, target group names 32
+  // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html,
+  // https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html,
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html).
+  'AWS::ECS::Cluster': 255,
+  'AWS::ECS::Service': 255,
+  'AWS::ECR::Repository': 256,
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 32,
 };
 const NAME_PROPERTY: Record<string, string> = {
   'AWS::DynamoDB::Table': 'TableName',
@@ -160,6 +169,10 @@ const NAME_PROPERTY: Record<string, string> = {
   'AWS::StepFunctions::StateMachine': 'StateMachineName',
   'AWS::Events::Rule': 'Name',
   'AWS::CloudWatch::Alarm': 'AlarmName',
+  'AWS::ECS::Cluster': 'ClusterName',
+  'AWS::ECS::Service': 'ServiceName',
+  'AWS::ECR::Repository': 'RepositoryName',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'Name',
 };
 /** Longest value of an intrinsic the resolver does not model (a custom resource's attribute, say). */
 const UNKNOWN_VALUE_LENGTH = 1024;
@@ -265,6 +278,8 @@ export class LongestResolver {
       case 'AWS::SNS::Topic':
       case 'AWS::StepFunctions::StateMachine':
       case 'AWS::IAM::ManagedPolicy':
+      case 'AWS::ECS::Service':
+      case 'AWS::ElasticLoadBalancingV2::TargetGroup':
         return this.arnOf(id);
       case 'AWS::SQS::Queue':
         return `https://sqs.${LONGEST.region}.${LONGEST.urlSuffix}/${LONGEST.accountId}/${this.nameOf(id)}`;
@@ -321,6 +336,12 @@ export class LongestResolver {
         return arn('cloudwatch', `alarm:${this.nameOf(id)}`);
       case 'AWS::KMS::Key':
         return arn('kms', `key/${'x'.repeat(36)}`);
+      case 'AWS::ECS::Service':
+        return arn('ecs', `service/${'x'.repeat(NAME_MAX['AWS::ECS::Cluster'] ?? 0)}/${this.nameOf(id)}`);
+      case 'AWS::ECR::Repository':
+        return arn('ecr', `repository/${this.nameOf(id)}`);
+      case 'AWS::ElasticLoadBalancingV2::TargetGroup':
+        return arn('elasticloadbalancing', `targetgroup/${this.nameOf(id)}/${'x'.repeat(16)}`);
       default:
         return this.unknown();
     }

@@ -5,7 +5,6 @@
  */
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
 import type { TaskFunctionId } from '../statemachine/definition';
 import { AWS_LIMITS, LongestResolver, policySize } from './limits';
@@ -282,6 +281,33 @@ function allow(actions: string[], resources: readonly string[], conditions?: Rec
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
+}
+
+/**
+ * A CloudFormation value as the string cdk-nag's AwsSolutions-IAM5 names it in a finding
+ * (`Resource::arn:<AWS::Partition>:ecs:...`), the way cdk-nag's flattenCfnReference writes it
+ * (cdk-nag, Apache-2.0), so the construct acknowledges exactly those findings without importing cdk-nag
+ * at run time. test/infra/permissions-flatten.test.ts compares the two.
+ */
+export function flattenCfnReference(reference: unknown): string {
+  const visit = (node: unknown): string => {
+    if (node === undefined) return '';
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+    const object = node as Record<string, unknown>;
+    if (object['Fn::Join']) {
+      const [delimiter, items] = object['Fn::Join'] as [string, unknown[]];
+      return items.map(visit).join(delimiter);
+    }
+    if (object['Fn::Sub']) return visit(object['Fn::Sub']);
+    if (object['Fn::GetAtt']) {
+      const [resource, attribute] = object['Fn::GetAtt'] as [unknown, unknown];
+      return `<${visit(resource)}.${visit(attribute)}>`;
+    }
+    if (object['Fn::ImportValue']) return visit(object['Fn::ImportValue']);
+    if (object.Ref) return `<${visit(object.Ref)}>`;
+    return JSON.stringify(node);
+  };
+  return visit(reference);
 }
 
 function asArray(value: unknown): unknown[] {

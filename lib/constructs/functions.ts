@@ -47,6 +47,8 @@ export interface TaskFunctionsProps {
   /** Timeout and environment of each function. */
   readonly settings: Readonly<Record<TaskFunctionId, TaskFunctionSettings>>;
   readonly logRetention: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -68,7 +70,7 @@ export class TaskFunctions extends Construct {
       const settings = props.settings[taskId];
       const logGroup = new logs.LogGroup(this, `${taskId}Logs`, {
         retention: props.logRetention,
-        removalPolicy: RemovalPolicy.DESTROY,
+        removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
       });
       const role = new iam.Role(this, `${taskId}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

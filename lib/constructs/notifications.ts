@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -12,9 +12,11 @@ export interface NotificationsProps {
   /** Subscribed by email to the new topic. @default [] */
   readonly emails?: readonly string[];
   /** Publish to this existing topic instead of creating one. @default - a new topic */
-  readonly topicArn?: string;
+  readonly topic?: sns.ITopic;
   /** The existing topic's customer managed KMS key. @default - none */
-  readonly topicKmsKeyArn?: string;
+  readonly topicKey?: kms.IKey;
+  /** What happens to the new topic's key when it leaves the stack. @default RemovalPolicy.RETAIN */
+  readonly keyRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -29,15 +31,16 @@ export class Notifications extends Construct {
 
   public constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    if (props.topicArn !== undefined) {
-      this.topic = sns.Topic.fromTopicArn(this, 'Topic', props.topicArn);
-      if (props.topicKmsKeyArn !== undefined) this.key = kms.Key.fromKeyArn(this, 'Key', props.topicKmsKeyArn);
+    if (props.topic !== undefined) {
+      this.topic = props.topic;
+      if (props.topicKey !== undefined) this.key = props.topicKey;
       return;
     }
     const key = new kms.Key(this, 'Key', {
       description: `${props.project} ecs-auto-rollback notifications`,
       enableKeyRotation: true,
       pendingWindow: Duration.days(7),
+      ...(props.keyRemovalPolicy !== undefined && { removalPolicy: props.keyRemovalPolicy }),
     });
     const topic = new sns.Topic(this, 'Topic', {
       displayName: `${props.project} ECS rollback`,

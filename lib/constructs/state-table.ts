@@ -11,11 +11,17 @@ export const STATE_TABLE_TTL_ATTRIBUTE = 'expiration';
  * The one DynamoDB table behind the guards: the per-service lock, cool-downs, the deployment ids
  * this system started, and the trigger claims. On demand, TTL, point-in-time recovery.
  */
+/** Props of {@link StateTable}. */
+export interface StateTableProps {
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
 export class StateTable extends Construct {
   /** The table. */
   public readonly table: dynamodb.Table;
 
-  public constructor(scope: Construct, id: string) {
+  public constructor(scope: Construct, id: string, props: StateTableProps = {}) {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: STATE_TABLE_KEY, type: dynamodb.AttributeType.STRING },
@@ -23,7 +29,7 @@ export class StateTable extends Construct {
       timeToLiveAttribute: STATE_TABLE_TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
   }
 }

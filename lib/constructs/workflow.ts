@@ -15,6 +15,8 @@ export interface RollbackWorkflowProps {
   readonly pollIntervalSeconds: number;
   readonly stabilizationTimeoutSeconds: number;
   readonly logRetention: logs.RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -30,7 +32,7 @@ export class RollbackWorkflow extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/vendedlogs/states/${props.stateMachineName}`,
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
     const arns = Object.fromEntries(
       Object.entries(props.functions).map(([taskId, fn]) => [taskId, fn.functionArn]),
