@@ -3,10 +3,10 @@
  * rules as needed, each pattern within EventBridge's size limit as measured once CloudFormation
  * resolves it (tokens at their longest possible values, as the synth-time limits check measures).
  */
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { IConstruct } from 'constructs';
-import { AWS_LIMITS, LongestResolver } from './limits';
+import { AWS_LIMITS, LongestResolver, type TemplateJson } from './limits';
 
 /** One pattern and the values it lists. */
 export interface PatternChunk<T> {
@@ -18,7 +18,7 @@ export interface PatternChunk<T> {
 export function eventPatternSize(scope: IConstruct, pattern: events.EventPattern): number {
   const rendered: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(pattern)) rendered[key === 'detailType' ? 'detail-type' : key] = value;
-  const resolved = new LongestResolver({}).resolve(Stack.of(scope).resolve(rendered));
+  const resolved = new LongestResolver(resourceTypesOf(Stack.of(scope))).resolve(Stack.of(scope).resolve(rendered));
   return JSON.stringify(resolved).length;
 }
 
@@ -51,4 +51,19 @@ export function splitEventPatterns<T>(
   }
   if (group.length > 0) chunks.push({ pattern: build(group), values: group });
   return chunks;
+}
+
+/**
+ * The stack's resources by logical id with their types only, so a reference to a resource of the
+ * app (the cluster and service next to EcsAutoRollback) counts at the longest name of its type
+ * instead of as an unknown value.
+ */
+function resourceTypesOf(stack: Stack): TemplateJson {
+  const resources: Record<string, { Type: string }> = {};
+  for (const construct of stack.node.findAll()) {
+    if (construct instanceof CfnResource && Stack.of(construct) === stack) {
+      resources[stack.resolve(construct.logicalId) as string] = { Type: construct.cfnResourceType };
+    }
+  }
+  return { Resources: resources };
 }

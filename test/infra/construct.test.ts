@@ -46,7 +46,7 @@ const resourcesOf = (template: Template, type: string): Resource[] => Object.val
 
 describe('EcsAutoRollback next to a FargateService of the same app', () => {
   let fixture: Fixture;
-  let ids: { service: string; taskRole: string; executionRole: string; targetGroup: string; repository: string };
+  let ids: { service: string; cluster: string; taskRole: string; executionRole: string; targetGroup: string; repository: string };
 
   beforeAll(() => {
     fixture = userApp(({ service, repository, targetGroup }) => ({
@@ -58,6 +58,7 @@ describe('EcsAutoRollback next to a FargateService of the same app', () => {
     const idOf = (construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as never);
     ids = {
       service: idOf(service),
+      cluster: stack.getLogicalId(stack.node.findChild('Cluster').node.defaultChild as never),
       taskRole: idOf(service.taskDefinition.taskRole as iam.Role),
       executionRole: idOf(service.taskDefinition.executionRole as iam.Role),
       targetGroup: stack.getLogicalId(stack.node.findChild('Alb').node.findChild('Http').node.findChild('WebGroup').node.defaultChild as never),
@@ -65,7 +66,7 @@ describe('EcsAutoRollback next to a FargateService of the same app', () => {
     };
   });
 
-  it('starts the state machine on SERVICE_DEPLOYMENT_FAILED of that service (its ARN by reference)', () => {
+  it("starts the state machine on SERVICE_DEPLOYMENT_FAILED of that service (its cluster and name by reference)", () => {
     // Act
     const rules = resourcesOf(fixture.template, 'AWS::Events::Rule');
 
@@ -74,7 +75,9 @@ describe('EcsAutoRollback next to a FargateService of the same app', () => {
     expect(deploymentFailed?.Properties.EventPattern).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Deployment State Change'],
-      resources: [{ Ref: ids.service }],
+      account: [{ Ref: 'AWS::AccountId' }],
+      region: [{ Ref: 'AWS::Region' }],
+      resources: [{ suffix: { 'Fn::Join': ['', [':service/', { Ref: ids.cluster }, '/', { 'Fn::GetAtt': [ids.service, 'Name'] }]] } }],
       detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
     });
     expect(deploymentFailed?.Properties.Targets).toEqual([
