@@ -37,7 +37,35 @@ export interface ServiceConfig {
 /** The seed workflow's rollback types. database/infrastructure are advisory (never automatic). */
 export type RollbackType = 'application' | 'infrastructure' | 'database' | 'full';
 
-export type TriggerKind = 'deployment-failed' | 'alarm' | 'manual';
+export type TriggerKind = 'deployment-failed' | 'alarm' | 'task-stops' | 'manual';
+
+/** Why a counted task stop says the version is bad (lambdas/core/task-stops.ts). */
+export type BadVersionCause = 'elb-health-check' | 'container-health-check' | 'essential-container-exited' | 'failed-to-start';
+
+/** One task of the newest deployment that stopped because the version looks bad. */
+export interface TaskStopRecord {
+  readonly taskId: string;
+  readonly stopCode: string;
+  readonly stoppedReason: string;
+  /** The first non-zero exit code of an essential container, when one exited. */
+  readonly exitCode?: number;
+  readonly cause: BadVersionCause;
+  readonly stoppedAt: string;
+}
+
+/** The evidence of a `task-stops` trigger: the detector counted `threshold` bad-version stops of one deployment. */
+export interface TaskStopsEvidence {
+  readonly deploymentId: string;
+  readonly taskDefinitionArn: string;
+  readonly deploymentStartedAt: string;
+  /** The deployment's rollout state when the threshold was reached (IN_PROGRESS while in flight). */
+  readonly rolloutState?: string;
+  readonly threshold: number;
+  readonly windowMinutes: number;
+  /** The detector runs in notify-only mode: the execution is a dry run that reports what it would do. */
+  readonly notifyOnly: boolean;
+  readonly stops: readonly TaskStopRecord[];
+}
 
 /** What started this execution, normalised. */
 export interface Trigger {
@@ -48,13 +76,15 @@ export interface Trigger {
   readonly time: string;
   /** One line a person reads: "ECS deployment ecs-svc/123 failed: ...". */
   readonly summary: string;
-  /** ECS deployment id from a deployment-state event. */
+  /** ECS deployment id from a deployment-state event, or the deployment whose tasks stopped (`task-stops`). */
   readonly deploymentId?: string;
   /** ECS's reason text from a deployment-state event. */
   readonly reason?: string;
   readonly alarmName?: string;
   /** Who asked, for manual starts (free text). */
   readonly requestedBy?: string;
+  /** For `task-stops`: the detector's evidence (task ids, stop codes, reasons). */
+  readonly taskStops?: TaskStopsEvidence;
 }
 
 /** An explicit target of a manual start; exactly one field is set. */
