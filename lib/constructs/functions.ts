@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -10,6 +11,12 @@ import { TASK_FUNCTIONS, type TaskFunctionId } from '../../statemachine/definiti
 
 /** Repository root: lambdas/ and package-lock.json live here. */
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Where the installed package keeps its prebuilt functions (dist/lambdas/<dir>/index.mjs, next to the
+ * bundled library, built by scripts/build-package.mjs). Absent in this repository, where each
+ * function is bundled from lambdas/<dir>/handler.ts at synth.
+ */
+const PREBUILT_ROOT = join(dirname(fileURLToPath(import.meta.url)), 'lambdas');
 
 /** The Lambda runtime of every task function. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -58,13 +65,13 @@ export interface TaskFunctionsProps {
  */
 export class TaskFunctions extends Construct {
   /** The functions, by task id. */
-  public readonly functions: Readonly<Record<TaskFunctionId, nodejs.NodejsFunction>>;
+  public readonly functions: Readonly<Record<TaskFunctionId, lambda.Function>>;
   /** Their roles, by task id. */
   public readonly roles: Readonly<Record<TaskFunctionId, iam.Role>>;
 
   public constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
-    const functions = {} as Record<TaskFunctionId, nodejs.NodejsFunction>;
+    const functions = {} as Record<TaskFunctionId, lambda.Function>;
     const roles = {} as Record<TaskFunctionId, iam.Role>;
     for (const [taskId, task] of Object.entries(TASK_FUNCTIONS) as [TaskFunctionId, (typeof TASK_FUNCTIONS)[TaskFunctionId]][]) {
       const settings = props.settings[taskId];
@@ -77,11 +84,7 @@ export class TaskFunctions extends Construct {
         description: `ecs-auto-rollback ${taskId} task`,
       });
       logGroup.grantWrite(role);
-      functions[taskId] = new nodejs.NodejsFunction(this, taskId, {
-        entry: join(PROJECT_ROOT, 'lambdas', task.dir, 'handler.ts'),
-        handler: 'handler',
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      const common = {
         runtime: FUNCTION_RUNTIME,
         architecture: lambda.Architecture.ARM_64,
         memorySize: settings.memorySize ?? 256,
@@ -90,10 +93,20 @@ export class TaskFunctions extends Construct {
         role,
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
-        bundling: BUNDLING,
         environment: { ...props.commonEnvironment, ...settings.environment, NODE_OPTIONS: '--enable-source-maps' },
         description: `ecs-auto-rollback: ${taskId}`,
-      });
+      };
+      const prebuilt = join(PREBUILT_ROOT, task.dir);
+      functions[taskId] = existsSync(join(prebuilt, 'index.mjs'))
+        ? new lambda.Function(this, taskId, { ...common, code: lambda.Code.fromAsset(prebuilt), handler: 'index.handler' })
+        : new nodejs.NodejsFunction(this, taskId, {
+            ...common,
+            entry: join(PROJECT_ROOT, 'lambdas', task.dir, 'handler.ts'),
+            handler: 'handler',
+            projectRoot: PROJECT_ROOT,
+            depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+            bundling: BUNDLING,
+          });
       roles[taskId] = role;
     }
     this.functions = functions;
