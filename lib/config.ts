@@ -5,6 +5,7 @@
 import { backoffSeconds } from '../lambdas/core/health';
 import { healthUrlProblem, redactUrl } from '../lambdas/core/url-safety';
 import { excerpt } from '../lambdas/shared/excerpt';
+import { executionTimeout } from './execution-budget';
 
 /** How the UnHealthyHostCount alarm treats periods without data (CloudWatch TreatMissingData). */
 export type TreatMissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
@@ -79,7 +80,7 @@ export interface AppConfig {
   readonly alarmRollbackWindowMinutes: number;
   /** After a rollback, further triggers for the service only notify for this long. @default 30 */
   readonly cooldownMinutes: number;
-  /** Lifetime of the per-service lock (a safety net: ReleaseLock frees it). @default 2 h, or the longest rollback + 30 min */
+  /** Lifetime of the per-service lock (a safety net: ReleaseLock frees it). @default 2 h, or the state machine's TimeoutSeconds + 30 min if longer (lib/execution-budget.ts) */
   readonly lockTtlSeconds: number;
   readonly probe: ProbeSettings;
   readonly unhealthyHostAlarm: UnhealthyHostAlarmSettings;
@@ -305,7 +306,11 @@ export function parseSettings(raw: Readonly<Record<string, unknown>>): Settings 
   const cooldownMinutes = parseInteger('cooldownMinutes', raw.cooldownMinutes, 30, 1, 24 * 60);
   const probe = parseProbe(raw.probe);
   const unhealthyHostAlarm = parseAlarm(raw.unhealthyHostAlarm);
-  const longestExecutionSeconds = stabilizationTimeoutMinutes * 60 + probeBudgetSeconds(probe);
+  const longestExecutionSeconds = executionTimeout({
+    stabilizationTimeoutSeconds: stabilizationTimeoutMinutes * 60,
+    pollIntervalSeconds,
+    probeBudgetSeconds: probeBudgetSeconds(probe),
+  }).timeoutSeconds;
   const lockTtlSeconds = parseInteger(
     'lockTtlSeconds',
     raw.lockTtlSeconds,

@@ -14,6 +14,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metrics';
 import type { ServiceConfig } from '../lambdas/shared/types';
+import { assertExecutionBudget } from '../statemachine/budget';
 import { readDefinitionText, type TaskFunctionId } from '../statemachine/definition';
 import {
   ConfigError,
@@ -27,11 +28,13 @@ import {
 } from './config';
 import { RollbackDashboard } from './constructs/dashboard';
 import { type TaskFunctionSettings, TaskFunctions } from './constructs/functions';
+import { LockReleaseRule } from './constructs/lock-release';
 import { Notifications } from './constructs/notifications';
 import { ServicesConfigStore } from './constructs/services-config';
 import { StateTable } from './constructs/state-table';
 import { RollbackTriggers, type UnhealthyHostAlarmSpec } from './constructs/triggers';
 import { RollbackWorkflow } from './constructs/workflow';
+import { executionTimeout, TASK_TIMEOUT_SECONDS } from './execution-budget';
 import { addLimitsCheck } from './limits';
 import { acknowledgeWildcards, attachGrants, fitsInline, type Grant, type PermissionInputs, type ServiceResources, taskGrants } from './permissions';
 
@@ -40,7 +43,7 @@ export const SERVICE_NAME = 'ecs-auto-rollback';
 /** CloudWatch namespace of the rollback metrics (Notify writes them as EMF log lines: no IAM permission needed). */
 export { METRICS_NAMESPACE } from '../lambdas/shared/metrics';
 /** Timeout of the tasks whose ASL TimeoutSeconds is 60: a little less, so Lambda reports its own timeout. */
-const TASK_TIMEOUT = Duration.seconds(50);
+const TASK_TIMEOUT = Duration.seconds(TASK_TIMEOUT_SECONDS);
 
 /**
  * One ECS service to watch and roll back. Give `service`, or `cluster` and `serviceName`.
@@ -261,6 +264,8 @@ export class EcsAutoRollback extends Construct {
   public readonly triggers: RollbackTriggers;
   /** The project's CloudWatch dashboard; add the system's own alarms with `dashboard.addAlarms()`. */
   public readonly dashboard: RollbackDashboard;
+  /** Frees the lock of an execution that was stopped, timed out or failed. */
+  public readonly lockRelease: LockReleaseRule;
 
   public constructor(scope: Construct, id: string, props: EcsAutoRollbackProps) {
     super(scope, id);
@@ -358,6 +363,12 @@ export class EcsAutoRollback extends Construct {
       rdsArns: ['db', 'snapshot'].map((resource) =>
         stack.formatArn({ service: 'rds', resource, resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ),
+      executionArns: stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${stateMachineName(config.project)}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
     };
     // Every service's ARNs, inline, while they fit a role's inline policies; past that one ARN per
     // service for its deployments and revisions, split over size-checked managed policies.
@@ -371,11 +382,18 @@ export class EcsAutoRollback extends Construct {
       for (const { policy, grants: policyGrants } of packed) acknowledgeWildcards(policy, policyGrants);
     }
 
+    const { timeoutSeconds, budget } = executionTimeout({
+      stabilizationTimeoutSeconds: config.stabilizationTimeoutMinutes * 60,
+      pollIntervalSeconds: config.pollIntervalSeconds,
+      probeBudgetSeconds: probeBudgetSeconds(config.probe),
+    });
+    assertExecutionBudget(config.lockTtlSeconds, timeoutSeconds, budget);
     this.workflow = new RollbackWorkflow(this, 'Workflow', {
       stateMachineName: stateMachineName(project),
       functions: this.tasks.functions,
       pollIntervalSeconds: config.pollIntervalSeconds,
       stabilizationTimeoutSeconds: config.stabilizationTimeoutMinutes * 60,
+      timeoutSeconds,
       logRetention: retention,
       logRemovalPolicy,
     });
@@ -391,6 +409,11 @@ export class EcsAutoRollback extends Construct {
     for (const rule of [...this.triggers.deploymentFailedRules, ...this.triggers.alarmRules]) {
       rule.node.addDependency(this.servicesConfig.resource);
     }
+    this.lockRelease = new LockReleaseRule(this, 'LockRelease', {
+      stateMachine: this.workflow.stateMachine,
+      releaseLock: this.functions.functions.ReleaseLock,
+      deadLetterQueue: this.triggers.deadLetterQueue,
+    });
     Validations.of(this.triggers.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: "This queue is the dead-letter queue of the EventBridge rules' state machine target; a DLQ has no DLQ of its own.",

@@ -51,6 +51,11 @@ export interface PermissionInputs {
    * whose grants do not fit a role's inline policies). @default false
    */
   readonly compact?: boolean;
+  /**
+   * `arn:<partition>:states:<region>:<account>:execution:<state machine name>:*`, built from the
+   * name (a reference to the state machine would be a CloudFormation cycle: it references Prepare).
+   */
+  readonly executionArns: string;
 }
 
 /** DynamoDB actions on the state table, by what a function does with it. */
@@ -79,6 +84,8 @@ const REASON_TARGET_GROUPS =
   'elasticloadbalancing:DescribeTargetGroups has no resource-level permissions, so Resource must be "*"; CheckStability reads the health check interval and healthy threshold to wait until the new targets should turn healthy.';
 const REASON_RDS_ADVICE =
   'For database/full rollbacks Notify names the newest automated snapshot of the DB instances whose name contains the project (read-only): instance and RDS-generated snapshot names are not known in advance, so the ARNs are limited to this account and region.';
+const REASON_EXECUTIONS =
+  "Prepare reads the status of the execution that holds a service's lock (states:DescribeExecution) to take over the lock of one that has ended; execution names are chosen at start, so the ARNs are limited to this project's state machine (execution:<name>:*).";
 const REASON_PASS_ROLE_PATTERN =
   'Default task/execution role pattern <project>-* (override with taskRoleArns/executionRoleArns); iam:PassRole is only allowed to ecs-tasks.amazonaws.com.';
 
@@ -120,7 +127,12 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
   ];
 
   return {
-    Prepare: [...(compact ? [] : [describeServices()]), deploymentHistory(), table(TABLE_READ_WRITE_DELETE)],
+    Prepare: [
+      ...(compact ? [] : [describeServices()]),
+      deploymentHistory(),
+      table(TABLE_READ_WRITE_DELETE),
+      { statement: allow(['states:DescribeExecution'], [inputs.executionArns]), wildcardReason: REASON_EXECUTIONS },
+    ],
     ResolveTarget: [
       ...(compact ? [] : [describeServices()]),
       deploymentHistory(),

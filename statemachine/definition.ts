@@ -50,6 +50,16 @@ export function readDefinitionText(): string {
   return readFileSync(DEFINITION_PATH, 'utf8');
 }
 
+/**
+ * The definition text with the state machine's overall TimeoutSeconds set (the file itself has
+ * none: it follows from the settings, see lib/execution-budget.ts). Placeholders stay as they are.
+ */
+export function definitionTextWithTimeout(timeoutSeconds: number, text: string = readDefinitionText()): string {
+  const definition = JSON.parse(text) as Record<string, unknown>;
+  const { Comment, StartAt, States, ...rest } = definition;
+  return JSON.stringify({ Comment, TimeoutSeconds: timeoutSeconds, StartAt, States, ...rest }, null, 2);
+}
+
 /** The `${...}` placeholders the definition text contains. */
 export function placeholdersIn(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string))].sort();

@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { sdkClientOptions } from './client-options';
 
@@ -31,3 +32,5 @@ export const snsClient = /* @__PURE__ */ lazy(() => new SNSClient(sdkClientOptio
 export const dynamoClient = /* @__PURE__ */ lazy(() => new DynamoDBClient(sdkClientOptions('read')));
 /** DynamoDB writes that must not be repeated blindly: one attempt. */
 export const dynamoWriteClient = /* @__PURE__ */ lazy(() => new DynamoDBClient(sdkClientOptions('write')));
+/** Step Functions reads (DescribeExecution of a lock's holder). */
+export const sfnClient = /* @__PURE__ */ lazy(() => new SFNClient(sdkClientOptions('read')));

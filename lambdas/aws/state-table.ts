@@ -50,8 +50,19 @@ export interface StateTableOptions {
 export interface StateTable {
   /** Takes the service's lock: succeeds when it is free, expired, or already held by executionId (a retry). */
   acquireLock(cluster: string, service: string, executionId: string, ttlSeconds: number): Promise<LockResult>;
+  /**
+   * Takes the service's lock from `previousHolder` (an execution that has ended) for executionId;
+   * not acquired when someone else took or freed it meanwhile (then acquireLock again decides).
+   */
+  takeOverLock(cluster: string, service: string, previousHolder: string, executionId: string, ttlSeconds: number): Promise<LockResult>;
   /** Frees the lock if executionId holds it; false when it is gone or someone else's (never throws for that). */
   releaseLock(cluster: string, service: string, executionId: string): Promise<boolean>;
+  /**
+   * Frees whatever lock executionId holds, found through the record acquireLock keeps per holder
+   * (no need to know the service: an execution stopped before Prepare returned, a status-change
+   * event). Returns the service whose lock was freed, or undefined when it held none (any more).
+   */
+  releaseLocksOf(executionId: string): Promise<{ readonly cluster: string; readonly service: string } | undefined>;
   /** Starts (or restarts) the service's cool-down for `minutes`; returns when it ends (ISO). */
   startCooldown(cluster: string, service: string, minutes: number, executionId: string): Promise<string>;
   /** When the service's cool-down ends (ISO), or undefined when none is active. */
@@ -66,6 +77,8 @@ export interface StateTable {
 
 /** Key of the per-service lock item. */
 export const lockKey = (cluster: string, service: string): string => `lock#${cluster}/${service}`;
+/** Key of the record of the lock an execution holds (written before the lock, deleted after it). */
+export const lockHolderKey = (executionId: string): string => `lockholder#${executionId}`;
 /** Key of the per-service cool-down item. */
 export const cooldownKey = (cluster: string, service: string): string => `cooldown#${cluster}/${service}`;
 /** Key of a rollback deployment record. */
@@ -95,9 +108,36 @@ export function createStateTable(options: StateTableOptions): StateTable {
     return expiration <= epochSeconds(now()) ? undefined : item;
   }
 
-  async function tryPutLock(id: string, executionId: string, ttlSeconds: number): Promise<LockResult | undefined> {
+  /** Remembers which lock executionId is about to hold, so it can be freed by holder alone. */
+  async function putHolderRecord(cluster: string, service: string, executionId: string, ttlSeconds: number): Promise<void> {
+    await awsCall('DynamoDB.PutItem(lock holder)', () =>
+      client().send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            id: { S: lockHolderKey(executionId) },
+            lockId: { S: lockKey(cluster, service) },
+            cluster: { S: cluster },
+            service: { S: service },
+            expiration: { N: String(epochSeconds(now()) + ttlSeconds) },
+          },
+        }),
+      ),
+    );
+  }
+
+  async function tryPutLock(
+    id: string,
+    executionId: string,
+    ttlSeconds: number,
+    previousHolder?: string,
+  ): Promise<LockResult | undefined> {
     const at = now();
     const expiration = epochSeconds(at) + ttlSeconds;
+    const condition =
+      previousHolder === undefined
+        ? 'attribute_not_exists(#id) OR #expiration <= :now OR #holder = :holder'
+        : '#holder = :previous OR #holder = :holder';
     try {
       await awsCall('DynamoDB.PutItem(lock)', () =>
         client().send(
@@ -109,9 +149,13 @@ export function createStateTable(options: StateTableOptions): StateTable {
               acquiredAt: { S: at.toISOString() },
               expiration: { N: String(expiration) },
             },
-            ConditionExpression: 'attribute_not_exists(#id) OR #expiration <= :now OR #holder = :holder',
-            ExpressionAttributeNames: { '#id': 'id', '#expiration': 'expiration', '#holder': 'holder' },
-            ExpressionAttributeValues: { ':now': { N: String(epochSeconds(at)) }, ':holder': { S: executionId } },
+            ConditionExpression: condition,
+            ExpressionAttributeNames:
+              previousHolder === undefined ? { '#id': 'id', '#expiration': 'expiration', '#holder': 'holder' } : { '#holder': 'holder' },
+            ExpressionAttributeValues:
+              previousHolder === undefined
+                ? { ':now': { N: String(epochSeconds(at)) }, ':holder': { S: executionId } }
+                : { ':previous': { S: previousHolder }, ':holder': { S: executionId } },
           }),
         ),
       );
@@ -120,6 +164,33 @@ export function createStateTable(options: StateTableOptions): StateTable {
       if (isConditionFailure(error)) return undefined;
       throw error;
     }
+  }
+
+  /** Deletes the lock if executionId holds it, then the holder's record (which otherwise just expires). */
+  async function releaseLock(cluster: string, service: string, executionId: string): Promise<boolean> {
+    let released = true;
+    try {
+      await awsCall('DynamoDB.DeleteItem(lock)', () =>
+        client().send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: { id: { S: lockKey(cluster, service) } },
+            ConditionExpression: '#holder = :holder',
+            ExpressionAttributeNames: { '#holder': 'holder' },
+            ExpressionAttributeValues: { ':holder': { S: executionId } },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      released = false;
+    }
+    try {
+      await client().send(new DeleteItemCommand({ TableName: tableName, Key: { id: { S: lockHolderKey(executionId) } } }));
+    } catch {
+      // The record only points at a lock; without the lock it is harmless and expires with it.
+    }
+    return released;
   }
 
   async function findOwnDeployment(deploymentId: string): Promise<RollbackDeploymentRecord | undefined> {
@@ -137,6 +208,7 @@ export function createStateTable(options: StateTableOptions): StateTable {
   return {
     async acquireLock(cluster, service, executionId, ttlSeconds) {
       const id = lockKey(cluster, service);
+      await putHolderRecord(cluster, service, executionId, ttlSeconds);
       for (let attempt = 0; attempt < 3; attempt++) {
         const taken = await tryPutLock(id, executionId, ttlSeconds);
         if (taken !== undefined) return taken;
@@ -149,24 +221,27 @@ export function createStateTable(options: StateTableOptions): StateTable {
       return { acquired: false, holder: 'unknown', expiresAt: now().toISOString() };
     },
 
-    async releaseLock(cluster, service, executionId) {
-      try {
-        await awsCall('DynamoDB.DeleteItem(lock)', () =>
-          client().send(
-            new DeleteItemCommand({
-              TableName: tableName,
-              Key: { id: { S: lockKey(cluster, service) } },
-              ConditionExpression: '#holder = :holder',
-              ExpressionAttributeNames: { '#holder': 'holder' },
-              ExpressionAttributeValues: { ':holder': { S: executionId } },
-            }),
-          ),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+    async takeOverLock(cluster, service, previousHolder, executionId, ttlSeconds) {
+      await putHolderRecord(cluster, service, executionId, ttlSeconds);
+      const taken = await tryPutLock(lockKey(cluster, service), executionId, ttlSeconds, previousHolder);
+      if (taken !== undefined) return taken;
+      const current = await getItem(lockKey(cluster, service), 'DynamoDB.GetItem(lock)');
+      return {
+        acquired: false,
+        holder: current?.holder?.S ?? 'nobody',
+        expiresAt: current === undefined ? now().toISOString() : isoFromEpoch(Number(current.expiration?.N)),
+      };
+    },
+
+    releaseLock,
+
+    async releaseLocksOf(executionId) {
+      const record = await getItem(lockHolderKey(executionId), 'DynamoDB.GetItem(lock holder)');
+      const cluster = record?.cluster?.S;
+      const service = record?.service?.S;
+      if (record === undefined || cluster === undefined || service === undefined) return undefined;
+      const released = await releaseLock(cluster, service, executionId);
+      return released ? { cluster, service } : undefined;
     },
 
     async startCooldown(cluster, service, minutes, executionId) {

@@ -1,3 +1,4 @@
+import { executionStatus } from '../aws/executions';
 import { createTriggerClaims } from '../aws/idempotency';
 import { describeServiceFacts } from '../aws/service-facts';
 import { readServicesConfigItem } from '../aws/services-config';
@@ -27,6 +28,7 @@ export const handler = withLogging(async (event: RollbackState): Promise<Rollbac
     claimTrigger: (triggerId, executionId) => claims.claimTrigger(triggerId, executionId),
     releaseClaim: (triggerId, executionId) => claims.releaseClaim(triggerId, executionId),
     describeService: (cluster, service) => describeServiceFacts(cluster, service),
+    executionStatus: (executionArn) => executionStatus(executionArn),
     defaultRegion,
   });
   addStateContext({ request });

@@ -14,6 +14,7 @@ import {
   checkOwnDeploymentFailed,
   checkRollbackType,
   type GuardVerdict,
+  type LockState,
   lastDeploymentAt,
   lastDeploymentId,
   type ServiceFacts,
@@ -21,9 +22,10 @@ import {
 } from '../core/guards';
 import { type ParsedTrigger, parseTrigger } from '../core/trigger';
 import type { PrepareConfig } from './config';
-import { ValidationError } from '../shared/errors';
+import { RollbackError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { RollbackRequest, RollbackState } from '../shared/types';
+import { hasEnded } from '../aws/executions';
 import type { StateTable } from '../aws/state-table';
 
 /** What Prepare reads and writes besides its input. */
@@ -34,6 +36,11 @@ export interface PrepareDeps {
   /** Deletes this execution's claim when Prepare fails after taking it, so the trigger can be started again. */
   readonly releaseClaim?: (triggerId: string, executionId: string) => Promise<void>;
   readonly describeService: (cluster: string, service: string) => Promise<ServiceFacts>;
+  /**
+   * Step Functions' status of an execution (DescribeExecution; MISSING when unknown): a lock whose
+   * holder has ended is taken over. Without it a held lock always blocks (until its TTL).
+   */
+  readonly executionStatus?: (executionArn: string) => Promise<string>;
   /** The function's region (env AWS_REGION). */
   readonly defaultRegion: string;
   readonly now?: () => Date;
@@ -147,8 +154,41 @@ async function applyGuards(
     if (superseded.action !== 'rollback') return stop(superseded);
   }
 
-  const lock = await stateTable.acquireLock(cluster, service, executionId, config.lockTtlSeconds);
+  const lock = await takeLock(cluster, service, executionId, deps);
   const locked = checkLock(cluster, service, lock);
   if (locked.action !== 'rollback') return stop(locked);
   return toRequest(parsed, ecs, true, now());
+}
+
+/**
+ * Takes the service's lock; a lock held by an execution that has ended (stopped, timed out, failed
+ * before it could release it, or unknown to Step Functions) is taken over, since the status-change
+ * rule that releases such locks is only best effort. A holder that is RUNNING keeps it.
+ */
+async function takeLock(cluster: string, service: string, executionId: string, deps: PrepareDeps): Promise<LockState> {
+  const { stateTable, config } = deps;
+  const lock = await stateTable.acquireLock(cluster, service, executionId, config.lockTtlSeconds);
+  if (lock.acquired || deps.executionStatus === undefined || !lock.holder.startsWith('arn:')) return lock;
+  const status = await holderStatus(lock.holder, deps.executionStatus);
+  if (!hasEnded(status)) return lock;
+  const taken = await stateTable.takeOverLock(cluster, service, lock.holder, executionId, config.lockTtlSeconds);
+  logger.warn('took over the lock of an execution that has ended', {
+    cluster,
+    service,
+    previousHolder: lock.holder,
+    previousHolderStatus: status,
+    acquired: taken.acquired,
+  });
+  return taken.acquired || taken.holder !== 'nobody' ? taken : stateTable.acquireLock(cluster, service, executionId, config.lockTtlSeconds);
+}
+
+/** The holder's status; a transient error is retried with Prepare, any other leaves the lock to its holder (logged). */
+async function holderStatus(holder: string, executionStatus: (arn: string) => Promise<string>): Promise<string> {
+  try {
+    return await executionStatus(holder);
+  } catch (error) {
+    if (error instanceof RollbackError && error.transient) throw error;
+    logger.warn('could not read the status of the execution that holds the lock; it keeps the lock', { holder, error });
+    return 'UNKNOWN';
+  }
 }

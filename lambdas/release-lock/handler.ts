@@ -2,18 +2,25 @@ import { createStateTable } from '../aws/state-table';
 import { once, readReleaseLockConfig } from '../shared/config';
 import { logger, withLogging } from '../shared/logger';
 import type { RollbackState } from '../shared/types';
-import { type LockReleaseResult, releaseLock } from './release';
+import { isExecutionStatusChange, type LockReleaseResult, releaseLock, releaseLockOfEndedExecution } from './release';
 
 const setup = once(() => {
   const config = readReleaseLockConfig(process.env);
   return { config, stateTable: createStateTable({ tableName: config.stateTableName }) };
 });
 
-/** ReleaseLock: frees this execution's lock and starts the cool-down after its rollback; `$.lockRelease`. */
-export const handler = withLogging(async (event: RollbackState): Promise<LockReleaseResult> => {
-  if (event?.request === undefined) return { released: false };
+/**
+ * ReleaseLock: frees this execution's lock and starts the cool-down after its rollback
+ * (`$.lockRelease`); also the target of the rule on executions that were stopped, timed out or failed.
+ */
+export const handler = withLogging(async (event: RollbackState | unknown): Promise<LockReleaseResult> => {
   const { config, stateTable } = setup();
-  const result = await releaseLock(event, { stateTable, cooldownMinutes: config.cooldownMinutes });
+  if (isExecutionStatusChange(event)) {
+    const result = await releaseLockOfEndedExecution(event, { stateTable });
+    logger.info('Lock of an ended execution', { execution: event.detail.executionArn, status: event.detail.status, ...result });
+    return result;
+  }
+  const result = await releaseLock((event ?? {}) as RollbackState, { stateTable, cooldownMinutes: config.cooldownMinutes });
   logger.info('Lock released', { ...result });
   return result;
 });

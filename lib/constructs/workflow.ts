@@ -1,10 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { DEFINITION_PATH, substitutionsFor, type TaskFunctionId } from '../../statemachine/definition';
+import { definitionTextWithTimeout, substitutionsFor, type TaskFunctionId } from '../../statemachine/definition';
 
 /** Props of {@link RollbackWorkflow}. */
 export interface RollbackWorkflowProps {
@@ -14,13 +17,16 @@ export interface RollbackWorkflowProps {
   readonly functions: Readonly<Record<TaskFunctionId, lambda.IFunction>>;
   readonly pollIntervalSeconds: number;
   readonly stabilizationTimeoutSeconds: number;
+  /** The execution's overall TimeoutSeconds (lib/execution-budget.ts). */
+  readonly timeoutSeconds: number;
   readonly logRetention: logs.RetentionDays;
   /** @default RemovalPolicy.DESTROY */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
- * The state machine deployed from statemachine/rollback.asl.json with its `${...}` substitutions,
+ * The state machine deployed from statemachine/rollback.asl.json with its `${...}` substitutions
+ * and an overall TimeoutSeconds,
  * logging ALL events (with execution data) to its own log group, X-Ray tracing on.
  */
 export class RollbackWorkflow extends Construct {
@@ -40,7 +46,7 @@ export class RollbackWorkflow extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromFile(DEFINITION_PATH),
+      definitionBody: sfn.DefinitionBody.fromFile(definitionFileWithTimeout(props.timeoutSeconds)),
       definitionSubstitutions: substitutionsFor(arns, {
         pollIntervalSeconds: props.pollIntervalSeconds,
         stabilizationTimeoutSeconds: props.stabilizationTimeoutSeconds,
@@ -55,4 +61,11 @@ export class RollbackWorkflow extends Construct {
       }),
     );
   }
+}
+
+/** statemachine/rollback.asl.json with the overall TimeoutSeconds, as a file for the definition asset. */
+function definitionFileWithTimeout(timeoutSeconds: number): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'ecs-auto-rollback-asl-')), 'rollback.asl.json');
+  writeFileSync(path, definitionTextWithTimeout(timeoutSeconds));
+  return path;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, probeBudgetSeconds, unhealthyHostAlarmName } from '../../lib/config';
+import { executionTimeout } from '../../lib/execution-budget';
 
 const contextOf =
   (values: Record<string, unknown>) =>
@@ -111,7 +112,13 @@ describe('loadConfig', () => {
     const config = loadConfig(contextOf({ project: 'riderapp', stabilizationTimeoutMinutes: 180 }));
 
     // Assess
-    expect(config.lockTtlSeconds).toBe(180 * 60 + probeBudgetSeconds(config.probe) + 1800);
+    const { timeoutSeconds } = executionTimeout({
+      stabilizationTimeoutSeconds: 180 * 60,
+      pollIntervalSeconds: config.pollIntervalSeconds,
+      probeBudgetSeconds: probeBudgetSeconds(config.probe),
+    });
+    expect(timeoutSeconds).toBeGreaterThan(180 * 60 + probeBudgetSeconds(config.probe));
+    expect(config.lockTtlSeconds).toBe(timeoutSeconds + 1800);
   });
 
   it('takes region and account from the context before CDK_DEFAULT_REGION / CDK_DEFAULT_ACCOUNT', () => {

@@ -354,6 +354,7 @@ describe('least privilege', () => {
       'dynamodb:PutItem': table,
       'dynamodb:UpdateItem': table,
       'dynamodb:DeleteItem': table,
+      'states:DescribeExecution': { resources: [arn('states', 'execution:riderapp-ecs-auto-rollback:*')] },
     });
   });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StateTable } from '../../lambdas/aws/state-table';
 import { REASONS } from '../../lambdas/core/reasons';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
+import { type ExecutionStatusChange, releaseLock, releaseLockOfEndedExecution } from '../../lambdas/release-lock/release';
 import type { RollbackState, ServiceConfig } from '../../lambdas/shared/types';
 import { type LocalDynamo, startDynalite } from '../helpers/dynalite';
 import { prepareDepsFor } from '../helpers/prepare-deps';
@@ -179,3 +180,103 @@ describe('Prepare on DynamoDB (dynalite) with ECS mocked', () => {
     expect(await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_B, 7200)).toMatchObject({ acquired: true });
   });
 });
+
+describe('the lock never outlives its holder (takeover and release by holder, on dynalite)', () => {
+  const withStatuses = (statuses: Record<string, string>): PrepareDeps => ({
+    ...deps,
+    executionStatus: async (arn) => statuses[arn] ?? 'RUNNING',
+  });
+
+  it.each(['ABORTED', 'TIMED_OUT', 'FAILED', 'SUCCEEDED', 'MISSING'])(
+    'takes over the lock of riderapp-service from an execution that ended as %s, so the next rollback is not skipped',
+    async (status) => {
+      // Prepare: execution A took the lock and ended without releasing it
+      await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
+
+      // Act
+      const request = await prepare(stateFor(event('cloudwatch-alarm-state-change'), EXECUTION_B), withStatuses({ [EXECUTION_A]: status }));
+
+      // Assess
+      expect(request).toMatchObject({ action: 'rollback', lockHeld: true });
+      expect(await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200)).toMatchObject({ acquired: false, holder: EXECUTION_B });
+    },
+  );
+
+  it.each(['RUNNING', 'PENDING_REDRIVE'])('leaves the lock to a holder that is %s (RollbackInProgress)', async (status) => {
+    // Prepare
+    await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
+
+    // Act
+    const request = await prepare(stateFor(event('cloudwatch-alarm-state-change'), EXECUTION_B), withStatuses({ [EXECUTION_A]: status }));
+
+    // Assess
+    expect(request).toMatchObject({ action: 'skip', actionReason: REASONS.ROLLBACK_IN_PROGRESS, lockHeld: false });
+    expect(request.actionMessage).toContain(EXECUTION_A);
+  });
+
+  it('lets exactly one of two executions take over the lock of an ended holder', async () => {
+    // Prepare
+    await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
+    const ended = withStatuses({ [EXECUTION_A]: 'ABORTED' });
+    const EXECUTION_C = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-rollback:c';
+
+    // Act
+    const results = await Promise.all([
+      stateTable.takeOverLock(CLUSTER, SERVICE, EXECUTION_A, EXECUTION_B, 7200),
+      ended.stateTable.takeOverLock(CLUSTER, SERVICE, EXECUTION_A, EXECUTION_C, 7200),
+    ]);
+
+    // Assess
+    expect(results.filter((r) => r.acquired)).toHaveLength(1);
+    const winner = results.find((r) => r.acquired)?.holder;
+    expect(results.find((r) => !r.acquired)?.holder).toBe(winner);
+  });
+
+  it('ReleaseLock frees the lock of an execution whose Prepare result never arrived (no $.request)', async () => {
+    // Prepare: Prepare took the lock, then failed (its result is not in the state)
+    await prepare(stateFor(event('ecs-deployment-failed'), EXECUTION_A), deps);
+
+    // Act
+    const result = await releaseLock(
+      { execution: { id: EXECUTION_A, startTime: NOW.toISOString() }, failure: { step: 'Prepare', error: 'States.Timeout', cause: '' } },
+      { stateTable, cooldownMinutes: 30 },
+    );
+
+    // Assess
+    expect(result).toEqual({ released: true });
+    expect(await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_B, 7200)).toMatchObject({ acquired: true });
+    expect(await stateTable.cooldownUntil(CLUSTER, SERVICE)).toBeUndefined();
+  });
+
+  it('frees the lock of an execution that was stopped when its status-change event arrives', async () => {
+    // Prepare
+    await prepare(stateFor(event('ecs-deployment-failed'), EXECUTION_A), deps);
+
+    // Act
+    const result = await releaseLockOfEndedExecution(statusChange(EXECUTION_A, 'ABORTED'), { stateTable });
+
+    // Assess
+    expect(result).toEqual({ released: true, service: `${CLUSTER}/${SERVICE}` });
+    expect(await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_B, 7200)).toMatchObject({ acquired: true });
+  });
+
+  it('leaves a lock alone when the status-change event names an execution that does not hold it', async () => {
+    // Prepare: A held the lock once, then B took it over
+    await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200);
+    await stateTable.takeOverLock(CLUSTER, SERVICE, EXECUTION_A, EXECUTION_B, 7200);
+
+    // Act
+    const result = await releaseLockOfEndedExecution(statusChange(EXECUTION_A, 'TIMED_OUT'), { stateTable });
+
+    // Assess
+    expect(result).toEqual({ released: false });
+    expect(await stateTable.acquireLock(CLUSTER, SERVICE, EXECUTION_A, 7200)).toMatchObject({ acquired: false, holder: EXECUTION_B });
+  });
+});
+
+function statusChange(executionArn: string, status: string): ExecutionStatusChange {
+  return {
+    'detail-type': 'Step Functions Execution Status Change',
+    detail: { executionArn, status },
+  };
+}

@@ -2,6 +2,7 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -50,10 +51,14 @@ const stateWith = (extra: Partial<RollbackState>): RollbackState => ({
 const dynamoMock = mockClient(DynamoDBClient);
 let deps: ReleaseLockDeps;
 
+const lockDeletes = () =>
+  dynamoMock.commandCalls(DeleteItemCommand).filter((call) => call.args[0].input.Key?.id?.S?.startsWith('lock#') === true);
+
 beforeEach(() => {
   dynamoMock.reset();
   dynamoMock.on(PutItemCommand).resolves({});
   dynamoMock.on(DeleteItemCommand).resolves({});
+  dynamoMock.on(GetItemCommand).resolves({});
   deps = {
     stateTable: createStateTable({ tableName: TABLE, client: new DynamoDBClient({ region: 'us-east-1' }), now: () => NOW }),
     cooldownMinutes: 30,
@@ -81,7 +86,7 @@ describe('ReleaseLock', () => {
       ExpressionAttributeValues: { ':holder': { S: EXECUTION_A } },
     });
     const order = dynamoMock.calls().map((call) => (call.args[0] instanceof PutItemCommand ? 'cool-down' : 'release'));
-    expect(order).toEqual(['cool-down', 'release']);
+    expect(order.slice(0, 2)).toEqual(['cool-down', 'release']);
   });
 
   it('starts the cool-down when UpdateService failed after its call may have started a deployment', async () => {
@@ -109,7 +114,7 @@ describe('ReleaseLock', () => {
     // Assess
     expect(result).toEqual({ released: true });
     expect(dynamoMock).not.toHaveReceivedCommand(PutItemCommand);
-    expect(dynamoMock).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+    expect(lockDeletes()).toHaveLength(1);
   });
 
   it.each([
@@ -123,7 +128,25 @@ describe('ReleaseLock', () => {
     // Assess
     expect(result).toEqual({ released: false });
     expect(dynamoMock).not.toHaveReceivedCommand(PutItemCommand);
-    expect(dynamoMock).not.toHaveReceivedCommand(DeleteItemCommand);
+    expect(lockDeletes()).toHaveLength(0);
+  });
+
+  it('frees the lock it holds, found by its execution id, when Prepare failed after taking it (no request)', async () => {
+    // Prepare: the record Prepare wrote next to the lock
+    dynamoMock.on(GetItemCommand, { Key: { id: { S: `lockholder#${EXECUTION_A}` } } }).resolves({
+      Item: { id: { S: `lockholder#${EXECUTION_A}` }, cluster: { S: CLUSTER }, service: { S: SERVICE }, expiration: { N: '1900000000' } },
+    });
+
+    // Act
+    const result = await releaseLock(stateWith({}), deps);
+
+    // Assess
+    expect(result).toEqual({ released: true });
+    expect(dynamoMock).toHaveReceivedCommandWith(DeleteItemCommand, {
+      Key: { id: { S: 'lock#riderapp-cluster/riderapp-service' } },
+      ExpressionAttributeValues: { ':holder': { S: EXECUTION_A } },
+    });
+    expect(dynamoMock).not.toHaveReceivedCommand(PutItemCommand);
   });
 
   it('does not fail when the lock is already gone (expired, or taken over)', async () => {
@@ -169,7 +192,7 @@ describe('ReleaseLock handler', () => {
 
     // Assess
     expect(result).toEqual({ released: false });
-    expect(dynamoMock).not.toHaveReceivedCommand(DeleteItemCommand);
+    expect(lockDeletes()).toHaveLength(0);
   });
 
   it('uses COOLDOWN_MINUTES and STATE_TABLE_NAME from the environment', async () => {

@@ -35,6 +35,7 @@ import {
   ElasticLoadBalancingV2Client,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { type PublishCommandInput, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
@@ -78,6 +79,8 @@ export const ecs = mockClient(ECSClient);
 export const ecr = mockClient(ECRClient);
 export const elbv2 = mockClient(ElasticLoadBalancingV2Client);
 export const sns = mockClient(SNSClient);
+/** Step Functions as Prepare sees it: DescribeExecution of a lock's holder (RUNNING unless a test says otherwise). */
+export const sfn = mockClient(SFNClient);
 
 /** How the rollback deployment behaves, check after check. */
 export type RolloutOutcome =
@@ -454,7 +457,8 @@ export class RiderappWorld {
   }
 
   private install(): void {
-    for (const mock of [ecs, ecr, elbv2, sns]) mock.reset();
+    for (const mock of [ecs, ecr, elbv2, sns, sfn]) mock.reset();
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
     const history = fixture<object>('ecs-list-service-deployments');
     const good14 = fixture<{ serviceDeployments: { serviceDeploymentArn: string }[] }>('ecs-describe-service-deployments-14');
     const revision14 = fixture<{ serviceRevisions: { serviceRevisionArn: string }[] }>('ecs-describe-service-revisions-14');
