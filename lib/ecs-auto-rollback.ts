@@ -411,7 +411,7 @@ export class EcsAutoRollback extends Construct {
     }
     this.lockRelease = new LockReleaseRule(this, 'LockRelease', {
       stateMachine: this.workflow.stateMachine,
-      releaseLock: this.functions.functions.ReleaseLock,
+      releaseLock: this.tasks.functions.ReleaseLock,
       deadLetterQueue: this.triggers.deadLetterQueue,
     });
     Validations.of(this.triggers.deadLetterQueue).acknowledge({

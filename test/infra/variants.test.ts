@@ -32,7 +32,9 @@ describe('a project with nothing but its name', () => {
   it('creates no alarm and no alarm rule when no target group or alarm is configured', () => {
     // Assess
     synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
-    synth.template.resourceCountIs('AWS::Events::Rule', 1);
+    // The deployment-failure rule and the rule that frees the lock of a stopped execution; no alarm rule.
+    synth.template.resourceCountIs('AWS::Events::Rule', 2);
+    synth.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.states'] } });
   });
 
   it('creates the encrypted topic without subscriptions', () => {
