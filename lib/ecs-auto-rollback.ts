@@ -366,7 +366,7 @@ export class EcsAutoRollback extends Construct {
       executionArns: stack.formatArn({
         service: 'states',
         resource: 'execution',
-        resourceName: `${stateMachineName(config.project)}:*`,
+        resourceName: `${stateMachineName(project)}:*`,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
     };
