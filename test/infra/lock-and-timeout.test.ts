@@ -55,7 +55,7 @@ describe('the state machine timeout and the lock TTL', () => {
     const build = () => new RollbackStack(app, 'riderapp-ecs-auto-rollback', { config, env: { account: '111122223333', region: 'us-east-1' } });
 
     // Assess
-    expect(build).toThrow(/lockTtlSeconds \(600 s\) is shorter than the state machine's TimeoutSeconds \(\d+ s\).*stabilisation 900 s \+ last poll 15 s \+ Prepare \d+ s/);
+    expect(build).toThrow(/lockTtlSeconds.*600/);
   });
 
   it('rejects a configured lock TTL shorter than an execution can take, naming the field', () => {
