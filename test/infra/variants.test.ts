@@ -89,11 +89,12 @@ describe('a project with two services and an existing topic', () => {
       JSON.stringify(r.Properties.EventPattern).includes('aws.ecs'),
     ) as Resource;
 
-    // Assess
-    expect((resolveIntrinsics(rule.Properties.EventPattern) as { resources: string[] }).resources).toEqual([
-      `arn:aws:ecs:${REGION}:${ACCOUNT}:service/riderapp-cluster/riderapp-service`,
-      `arn:aws:ecs:${REGION}:${ACCOUNT}:service/riderapp-cluster/riderapp-worker`,
-    ]);
+    // Assess: the exact ARN suffix of each service, in this account and Region
+    expect(resolveIntrinsics(rule.Properties.EventPattern)).toMatchObject({
+      account: [ACCOUNT],
+      region: [REGION],
+      resources: [{ suffix: ':service/riderapp-cluster/riderapp-service' }, { suffix: ':service/riderapp-cluster/riderapp-worker' }],
+    });
   });
 
   it('starts on the extra alarm of the worker even without a target group', () => {
