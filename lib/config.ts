@@ -72,6 +72,10 @@ export interface AppConfig {
   readonly topicArn?: string;
   /** The KMS key of that existing topic, when it is encrypted with a customer managed key. */
   readonly topicKmsKeyArn?: string;
+  /** Email addresses subscribed to the operations topic the stack's own alarms go to. @default notificationEmails */
+  readonly operationsEmails: readonly string[];
+  /** An existing SNS topic for the stack's own alarms instead of a new one. @default - a new encrypted topic */
+  readonly operationsTopicArn?: string;
   /** @default 15 */
   readonly pollIntervalSeconds: number;
   /** @default 15 */
@@ -127,6 +131,8 @@ export const CONFIG_KEYS = [
   'notificationEmails',
   'topicArn',
   'topicKmsKeyArn',
+  'operationsEmails',
+  'operationsTopicArn',
   'pollIntervalSeconds',
   'stabilizationTimeoutMinutes',
   'alarmRollbackWindowMinutes',
@@ -238,6 +244,17 @@ export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppCo
   if (topicKmsKeyArn !== undefined && topicArn === undefined) {
     throw new ConfigError('topicKmsKeyArn', `only applies with topicArn, got ${show(raw.topicKmsKeyArn)}`);
   }
+  const operationsTopicArn = optional(raw.operationsTopicArn, (v) =>
+    parsePattern('operationsTopicArn', v, SNS_TOPIC_ARN_PATTERN, 'an SNS topic ARN'),
+  );
+  const operationsEmails =
+    raw.operationsEmails === undefined ? notificationEmails : parseEmails(raw.operationsEmails, 'operationsEmails');
+  if (operationsTopicArn !== undefined && raw.operationsEmails !== undefined && operationsEmails.length > 0) {
+    throw new ConfigError(
+      'operationsEmails',
+      `give either operationsEmails (a new operations topic) or operationsTopicArn (an existing topic), not both; got ${show(raw.operationsEmails)}`,
+    );
+  }
 
   const settings = parseSettings(raw);
 
@@ -256,6 +273,8 @@ export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppCo
     notificationEmails,
     ...(topicArn !== undefined && { topicArn }),
     ...(topicKmsKeyArn !== undefined && { topicKmsKeyArn }),
+    operationsEmails: operationsTopicArn === undefined ? operationsEmails : [],
+    ...(operationsTopicArn !== undefined && { operationsTopicArn }),
     pollIntervalSeconds: settings.pollIntervalSeconds,
     stabilizationTimeoutMinutes: settings.stabilizationTimeoutMinutes,
     alarmRollbackWindowMinutes: settings.alarmRollbackWindowMinutes,
@@ -601,18 +620,18 @@ function parseAlarm(value: unknown): UnhealthyHostAlarmSettings {
   };
 }
 
-function parseEmails(value: unknown): string[] {
+function parseEmails(value: unknown, field = 'notificationEmails'): string[] {
   if (value === undefined || value === '') return [];
   let list: unknown = value;
   if (typeof value === 'string') {
     list = value.trim().startsWith('[')
-      ? parseJsonString('notificationEmails', value)
+      ? parseJsonString(field, value)
       : value
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s !== '');
   }
-  return parseStringList('notificationEmails', list, EMAIL_PATTERN, 'an email address', false);
+  return parseStringList(field, list, EMAIL_PATTERN, 'an email address', false);
 }
 
 function parseStringList(

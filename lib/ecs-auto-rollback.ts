@@ -30,6 +30,7 @@ import { RollbackDashboard } from './constructs/dashboard';
 import { type TaskFunctionSettings, TaskFunctions } from './constructs/functions';
 import { LockReleaseRule } from './constructs/lock-release';
 import { Notifications } from './constructs/notifications';
+import { OperationsAlarms } from './constructs/operations';
 import { ServicesConfigStore } from './constructs/services-config';
 import { StateTable } from './constructs/state-table';
 import { RollbackTriggers, type UnhealthyHostAlarmSpec } from './constructs/triggers';
@@ -143,6 +144,16 @@ export interface EcsAutoRollbackProps {
    * @default - none
    */
   readonly notificationEmails?: readonly string[];
+  /**
+   * Email addresses subscribed to the operations topic the system's own alarms go to.
+   * @default - notificationEmails
+   */
+  readonly operationsEmails?: readonly string[];
+  /**
+   * Send the system's own alarms to this existing topic (ARN) instead of a new one.
+   * @default - a new topic encrypted with a new customer managed KMS key
+   */
+  readonly operationsTopicArn?: string;
   /**
    * Seconds between the stability checks after UpdateService (1-3600, at most the stabilisation timeout).
    * @default 15
@@ -266,6 +277,8 @@ export class EcsAutoRollback extends Construct {
   public readonly dashboard: RollbackDashboard;
   /** Frees the lock of an execution that was stopped, timed out or failed. */
   public readonly lockRelease: LockReleaseRule;
+  /** The alarms on the stack's own failures and the operations topic they go to. */
+  public readonly operations: OperationsAlarms;
 
   public constructor(scope: Construct, id: string, props: EcsAutoRollbackProps) {
     super(scope, id);
@@ -426,6 +439,18 @@ export class EcsAutoRollback extends Construct {
       stateMachine: this.workflow.stateMachine,
       functions: this.tasks.functions,
       deadLetterQueues: [this.triggers.deadLetterQueue],
+    });
+
+    this.operations = new OperationsAlarms(this, 'Operations', {
+      project,
+      stateMachine: this.workflow.stateMachine,
+      deadLetterQueue: this.triggers.deadLetterQueue,
+      rules: {
+        'deployment-failed': this.triggers.deploymentFailedRule,
+        ...(this.triggers.alarmRule !== undefined && { 'alarm-state-change': this.triggers.alarmRule }),
+      },
+      emails: props.operationsEmails ?? (props.topic === undefined ? (props.notificationEmails ?? []) : []),
+      ...(props.operationsTopicArn !== undefined && { topicArn: props.operationsTopicArn }),
     });
 
     addLimitsCheck(this, [{ stateMachine: this.workflow.stateMachine, definition: readDefinitionText() }]);

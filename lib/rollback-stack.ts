@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { AppConfig, ServiceSettings } from './config';
 import type { TaskFunctions } from './constructs/functions';
 import type { Notifications } from './constructs/notifications';
+import type { OperationsAlarms } from './constructs/operations';
 import type { StateTable } from './constructs/state-table';
 import type { RollbackTriggers } from './constructs/triggers';
 import type { RollbackWorkflow } from './constructs/workflow';
@@ -43,6 +44,7 @@ export class RollbackStack extends Stack {
       description: 'Start a manual rollback here (Step Functions console or aws stepfunctions start-execution)',
     });
     new CfnOutput(this, 'TopicArn', { value: this.rollback.topic.topicArn });
+    new CfnOutput(this, 'OperationsTopicArn', { value: this.rollback.operations.topic.topicArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.rollback.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DashboardUrl', {
       value: this.rollback.dashboard.dashboardUrl,
@@ -69,6 +71,10 @@ export class RollbackStack extends Stack {
   public get triggers(): RollbackTriggers {
     return this.rollback.triggers;
   }
+
+  public get operations(): OperationsAlarms {
+    return this.rollback.operations;
+  }
 }
 
 /** The construct's props for a validated configuration; the references it needs are imported into `scope`. */
@@ -80,6 +86,8 @@ export function propsFromConfig(scope: Construct, config: AppConfig): EcsAutoRol
     ...(config.topicArn !== undefined && { topic: sns.Topic.fromTopicArn(scope, 'Topic', config.topicArn) }),
     ...(config.topicKmsKeyArn !== undefined && { topicKey: kms.Key.fromKeyArn(scope, 'TopicKey', config.topicKmsKeyArn) }),
     notificationEmails: config.notificationEmails,
+    operationsEmails: config.operationsEmails,
+    ...(config.operationsTopicArn !== undefined && { operationsTopicArn: config.operationsTopicArn }),
     pollIntervalSeconds: config.pollIntervalSeconds,
     stabilizationTimeoutMinutes: config.stabilizationTimeoutMinutes,
     alarmRollbackWindowMinutes: config.alarmRollbackWindowMinutes,

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       project: 'riderapp',
       services: [{ cluster: 'riderapp-cluster', service: 'riderapp-service', ecrRepository: 'riderapp', alarmNames: [] }],
       notificationEmails: [],
+      operationsEmails: [],
       pollIntervalSeconds: 15,
       stabilizationTimeoutMinutes: 15,
       alarmRollbackWindowMinutes: 60,

@@ -115,7 +115,7 @@ describe('the deployment-failure trigger', () => {
 describe('the unhealthy-host trigger', () => {
   it('alarms on the Maximum UnHealthyHostCount of the target group behind riderapp-alb', () => {
     // Assess
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 1 + synth.stack.operations.alarms.length);
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'riderapp-unhealthy-hosts',
       Namespace: 'AWS/ApplicationELB',
@@ -482,13 +482,16 @@ describe('notifications and state', () => {
     });
   });
 
-  it('subscribes the configured email addresses', () => {
+  it('subscribes the configured email addresses to the notification topic and, by default, to the operations topic', () => {
     // Assess
-    synth.template.resourceCountIs('AWS::SNS::Subscription', 1);
-    synth.template.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'email',
-      Endpoint: 'oncall@riderapp.example.com',
-    });
+    synth.template.resourceCountIs('AWS::SNS::Subscription', 2);
+    for (const topic of ['Notifications/Topic/Resource', 'Operations/Topic/Resource']) {
+      synth.template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@riderapp.example.com',
+        TopicArn: { Ref: logicalIdOf(topic) },
+      });
+    }
   });
 
   it('keeps the lock, cool-downs and idempotency records in an on-demand table with TTL and PITR', () => {

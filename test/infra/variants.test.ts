@@ -29,17 +29,19 @@ describe('a project with nothing but its name', () => {
     expect(JSON.stringify(describeImages.map((s) => s.Resource))).toContain(':repository/riderapp"');
   });
 
-  it('creates no alarm and no alarm rule when no target group or alarm is configured', () => {
+  it('creates no UnHealthyHostCount alarm and no alarm rule when no target group or alarm is configured', () => {
     // Assess
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    const alarms = resourcesOf(synth, 'AWS::CloudWatch::Alarm');
+    expect(alarms.filter((a) => a.Properties.Namespace === 'AWS/ApplicationELB')).toEqual([]);
+    expect(alarms).toHaveLength(synth.stack.operations.alarms.length);
     // The deployment-failure rule and the rule that frees the lock of a stopped execution; no alarm rule.
     synth.template.resourceCountIs('AWS::Events::Rule', 2);
     synth.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.states'] } });
   });
 
-  it('creates the encrypted topic without subscriptions', () => {
+  it('creates the encrypted notification and operations topics without subscriptions', () => {
     // Assess
-    synth.template.resourceCountIs('AWS::SNS::Topic', 1);
+    synth.template.resourceCountIs('AWS::SNS::Topic', 2);
     synth.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 });
@@ -71,14 +73,16 @@ describe('a project with two services and an existing topic', () => {
     });
   });
 
-  it('publishes to the existing topic with its key, creating no topic or key', () => {
+  it('publishes to the existing topic with its key, creating only the operations topic and its key', () => {
     // Act
     const publish = statementsWith(synth, 'sns:Publish');
     const dataKey = statementsWith(synth, 'kms:GenerateDataKey');
 
     // Assess
-    synth.template.resourceCountIs('AWS::SNS::Topic', 0);
-    synth.template.resourceCountIs('AWS::KMS::Key', 0);
+    synth.template.resourceCountIs('AWS::SNS::Topic', 1);
+    synth.template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(synth.stack.notifications.topic.topicArn).toBe(topicArn);
+    expect(synth.stack.operations.key).toBeDefined();
     expect(publish.map((s) => s.Resource)).toEqual([topicArn]);
     expect(dataKey.map((s) => s.Resource)).toEqual([keyArn]);
   });
