@@ -6,8 +6,11 @@ import './polyfill';
 
 export { type Bundles, buildBundles, esbuildOptionsFrom, importBundles, type LoadedFunction, removeBundles } from './bundles';
 export { installModelledDate, type RestoreDate } from './modelled-date';
+export { type DynamoProxy, itemKindOf, startDynamoProxy } from './dynamo-proxy';
 export {
+  type CrashSpec,
   describeResult,
+  lambdaCrash,
   type Phase,
   type PhaseCall,
   type RollbackRun,

@@ -74,6 +74,8 @@ export interface RunRollbackOptions {
    * MODELLED_LAMBDA_LATENCY_MS per invocation, nothing per call
    */
   readonly latency?: InvocationLatency;
+  /** Lambda crashes to stage: the function fails as Lambda reports a crashed runtime, before or after its work. */
+  readonly crashes?: readonly CrashSpec[];
 }
 
 /** Modelled durations of invocations and of the AWS calls they make (the bench draws them from AWS_TIMINGS). */
@@ -82,6 +84,24 @@ export interface InvocationLatency {
   invocationMs(id: TaskFunctionId, now: number): number;
   /** Modelled ms one AWS call takes. */
   apiCallMs(): number;
+}
+
+/** A crash of one task function, as Lambda reports it (the error's name is what the ASL's Retry/Catch match). */
+export interface CrashSpec {
+  readonly task: TaskFunctionId;
+  /** "before": the handler never runs; "after": it ran (its side effects happened) and its result is lost. */
+  readonly when: 'before' | 'after';
+  /** How many invocations crash. @default 1 */
+  readonly times?: number;
+  /** @default 'Runtime.ExitError' */
+  readonly errorName?: string;
+}
+
+/** The error Lambda reports for a runtime that exited. */
+export function lambdaCrash(task: TaskFunctionId, errorName = 'Runtime.ExitError'): Error {
+  const error = new Error(`RequestId: local Error: Runtime exited with error: exit status 1 (staged crash of ${task})`);
+  error.name = errorName;
+  return error;
 }
 
 /** What one execution did. */
@@ -363,11 +383,20 @@ export async function runRollback(world: World, input: unknown, options: RunRoll
   const latency = options.latency;
   const recorder = new TimelineRecorder(world, triggerTime, options.onPhase, latency === undefined ? MODELLED_LAMBDA_LATENCY_MS : 0);
 
+  const crashesLeft = (options.crashes ?? []).map((crash) => ({ crash, left: crash.times ?? 1 }));
+  const crashNow = (id: TaskFunctionId, when: CrashSpec['when']): Error | undefined => {
+    const due = crashesLeft.find((c) => c.crash.task === id && c.crash.when === when && c.left > 0);
+    if (due === undefined) return undefined;
+    due.left -= 1;
+    return lambdaCrash(id, due.crash.errorName);
+  };
   const handlers = Object.fromEntries(
     (Object.entries(world.handlers) as [TaskFunctionId, TaskHandler][]).map(([id, handler]) => [
       id,
       async (event: unknown, context: Parameters<TaskHandler>[1]) => {
         try {
+          const before = crashNow(id, 'before');
+          if (before !== undefined) throw before;
           if (latency !== undefined) world.advance(latency.invocationMs(id, world.now()));
           const callsBefore = world.standIn.calls.all().length;
           const result = await (async () => {
@@ -382,6 +411,8 @@ export async function runRollback(world: World, input: unknown, options: RunRoll
               }
             }
           })();
+          const after = crashNow(id, 'after');
+          if (after !== undefined) throw after;
           recorder.taskDone(id, result);
           return result;
         } catch (error) {

@@ -19,6 +19,7 @@ import {
 } from '../stand-in/index';
 import { type Bundles, buildBundles, importBundles, type LoadedFunction } from './bundles';
 import { installModelledDate } from './modelled-date';
+import { type DynamoProxy, startDynamoProxy } from './dynamo-proxy';
 import { type LocalStateTable, putServicesConfig, startStateTable } from './state-table';
 
 /** The project every world deploys for. */
@@ -66,6 +67,8 @@ export interface World {
   readonly model: AwsModel;
   readonly riderapp?: RiderappSeed;
   readonly stateTable: LocalStateTable;
+  /** The proxy the functions reach DynamoDB through (faults on "DynamoDB", "<Operation>(<item kind>)"; its call log). */
+  readonly dynamo: DynamoProxy;
   /** The bundled functions, freshly imported for this world. */
   readonly functions: Readonly<Record<TaskFunctionId, LoadedFunction>>;
   /** Their handlers, as runLocally takes them. */
@@ -140,6 +143,8 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     options.seed?.(standIn.model);
     const stateTable = await startStateTable(RIDERAPP.stateTable);
     cleanups.push(() => stateTable.close());
+    const dynamo = await startDynamoProxy(stateTable.endpoint);
+    cleanups.push(() => dynamo.close());
 
     const services = options.services ?? [
       { cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, alarmNames: [RIDERAPP.alarmName] },
@@ -150,7 +155,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       ...standIn.env,
       // Anything the functions would call besides ECS/ECR/ELBv2/SNS/DynamoDB lands on the stand-in, never on AWS.
       AWS_ENDPOINT_URL: standIn.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: stateTable.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: 'ecs-auto-rollback',
@@ -180,6 +185,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
       model: standIn.model,
       ...(standIn.riderapp === undefined ? {} : { riderapp: standIn.riderapp }),
       stateTable,
+      dynamo,
       functions,
       handlers,
       env,

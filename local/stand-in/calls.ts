@@ -2,13 +2,13 @@
  * The call log: every request the stand-in answered, with its modelled and real time, the key
  * parameters, the outcome and the faults that affected it.
  */
-import type { ServiceName } from './protocols';
+import type { ConnectionFaultKind, FaultService } from './faults';
 
 /** One request. */
 export interface CallRecord {
   /** 1, 2, 3, … in arrival order. */
   readonly seq: number;
-  readonly service: ServiceName | 'unknown';
+  readonly service: FaultService | 'unknown';
   readonly operation: string;
   /** Modelled time of arrival, epoch ms. */
   readonly modelTime: number;
@@ -24,6 +24,8 @@ export interface CallRecord {
   errorCode?: string;
   /** Ids of the injected faults that affected this call. */
   faults: readonly number[];
+  /** The connection fault that broke this call's connection (a "lost-after" call was processed: its status is the real one). */
+  connection?: ConnectionFaultKind;
 }
 
 const KEY_PARAMS = [
@@ -78,24 +80,24 @@ export class CallLog {
   }
 
   /** Calls of one operation, optionally of one service. */
-  public of(operation: string, service?: ServiceName): CallRecord[] {
+  public of(operation: string, service?: FaultService): CallRecord[] {
     return this.records.filter((r) => r.operation === operation && (service === undefined || r.service === service));
   }
 
   /** How many calls of one operation. */
-  public count(operation: string, service?: ServiceName): number {
+  public count(operation: string, service?: FaultService): number {
     return this.of(operation, service).length;
   }
 
   /** Calls that answered 2xx, of one operation. */
-  public succeeded(operation: string, service?: ServiceName): CallRecord[] {
-    return this.of(operation, service).filter((r) => r.status < 300);
+  public succeeded(operation: string, service?: FaultService): CallRecord[] {
+    return this.of(operation, service).filter((r) => r.status >= 200 && r.status < 300);
   }
 
   /** One line per call: "ECS UpdateService 200 {cluster, service, taskDefinition}". */
   public lines(): string[] {
     return this.records.map(
-      (r) => `${r.service} ${r.operation} ${r.errorCode ?? r.status} ${JSON.stringify(r.params)}`,
+      (r) => `${r.service} ${r.operation} ${r.errorCode ?? r.status}${r.connection === 'lost-after' ? ' (answer lost)' : ''} ${JSON.stringify(r.params)}`,
     );
   }
 

@@ -18,7 +18,18 @@ export { CallLog, type CallRecord } from './calls';
 export { type ClockOptions, ModelClock } from './clock';
 export { ContractLog, type ContractViolation, checkEvent, checkRequest, checkResponse } from './contract';
 export * from './events';
-export { type ActiveFault, type FaultKind, type FaultSpec, Faults, faultError } from './faults';
+export {
+  type ActiveFault,
+  CONNECTION_FAULTS,
+  type ConnectionFaultKind,
+  DEFAULT_HANG_MS,
+  type FaultKind,
+  type FaultService,
+  type FaultSpec,
+  Faults,
+  faultError,
+} from './faults';
+export { dropConnection } from './server';
 export * from './model';
 export { ApiError, type ServiceName } from './protocols';
 export { type BucketLimit, ECS_REQUEST_LIMITS, ECS_THROTTLING_SOURCE, RequestThrottle, UNLISTED_ACTION_LIMIT } from './throttling';

@@ -12,7 +12,7 @@ import type { ContractLog } from './contract';
 import { ECR_TARGET_PREFIX, handleEcr } from './ecr';
 import { ECS_TARGET_PREFIX, handleEcs } from './ecs';
 import { ELBV2_VERSION, ELBV2_XMLNS, handleElbv2 } from './elbv2';
-import { type Faults, faultError } from './faults';
+import { type ConnectionFaultKind, type Faults, faultError } from './faults';
 import type { RequestThrottle } from './throttling';
 import type { AwsModel } from './model';
 import {
@@ -128,7 +128,31 @@ function fail(r: Pick<Route, 'protocol' | 'xmlns'>, requestId: string, error: Ap
   return r.protocol === 'json' ? jsonError(requestId, error) : queryError(r.xmlns, requestId, error);
 }
 
-async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireResponse> {
+/** The answer of a call whose connection a fault breaks: the socket is reset, nothing is written. */
+const DROPPED = Symbol('dropped');
+type Answer = WireResponse | typeof DROPPED;
+
+/** Error codes the call log shows for calls that never got processed. */
+const UNPROCESSED: Record<Exclude<ConnectionFaultKind, 'lost-after'>, string> = {
+  'reset-before': 'ConnectionReset',
+  hang: 'Hung',
+};
+
+/** Resolves when the client closes the connection (its own timeout) or after `ms` real milliseconds. */
+function untilClosedOr(req: IncomingMessage, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.socket.destroyed) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      req.socket.off('close', done);
+      resolve();
+    }
+    req.socket.once('close', done);
+  });
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage): Promise<Answer> {
   const requestId = randomUUID();
   const body = await readBody(req);
   deps.model.tick();
@@ -153,10 +177,20 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireRespo
     faults: [],
   });
   let response: WireResponse;
+  let connection: ConnectionFaultKind | undefined;
   try {
     const outcome = r.service === 'unknown' ? { latencyMs: 0, notFound: false, applied: [] } : deps.faults.take(serviceName as ServiceName, r.operation);
     record.faults = outcome.applied;
     if (outcome.latencyMs > 0) await sleep(outcome.latencyMs);
+    if ('connection' in outcome && outcome.connection !== undefined) {
+      connection = outcome.connection.kind;
+      record.connection = connection;
+      if (connection !== 'lost-after') {
+        record.errorCode = UNPROCESSED[connection];
+        if (connection === 'hang') await untilClosedOr(req, outcome.connection.hangMs);
+        return DROPPED;
+      }
+    }
     if ('error' in outcome && outcome.error !== undefined) throw outcome.error;
     if (serviceName === 'ECS' && deps.throttle !== undefined && !deps.throttle.take(r.operation)) throw faultError('ECS', 'throttle');
     const result = dispatch(deps, r, outcome.notFound);
@@ -174,7 +208,15 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<WireRespo
   if (response.status >= 300) {
     record.errorCode = r.protocol === 'json' ? (JSON.parse(response.body) as { __type: string }).__type : /<Code>([^<]*)<\/Code>/.exec(response.body)?.[1];
   }
-  return response;
+  return connection === 'lost-after' ? DROPPED : response;
+}
+
+/** Resets the connection (the client sees ECONNRESET or "socket hang up"). */
+export function dropConnection(res: ServerResponse): void {
+  const socket = res.socket;
+  if (socket === null) return;
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  else socket.destroy();
 }
 
 /** Starts the server on 127.0.0.1 and a port the OS picks (unless `port` is given). */
@@ -182,6 +224,7 @@ export async function startServer(deps: ServerDeps, options: { port?: number } =
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     handle(deps, req)
       .then((response) => {
+        if (response === DROPPED) return dropConnection(res);
         res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
         res.end(response.body);
       })
