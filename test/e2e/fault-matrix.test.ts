@@ -1,0 +1,50 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  allCases,
+  type CaseResult,
+  caseName,
+  discoverPairs,
+  formatMatrix,
+  type MatrixContext,
+  runCase,
+} from '../../local/harness/fault-matrix';
+import { useBundledWorlds } from '../helpers/bundled-worlds';
+
+/** `FAULT_MATRIX=full` (npm run test:faults) runs every case; npm test runs this representative part. */
+const FULL = process.env.FAULT_MATRIX === 'full';
+const SUBSET = new Set([
+  'Prepare ECS.DescribeServices#1 throttle-once',
+  'Prepare ECS.DescribeServices#1 persistent-5xx',
+  'Prepare ECS.DescribeServices#1 reset-before',
+  'Prepare ECS.DescribeServices#1 hang',
+]);
+
+const worlds = useBundledWorlds();
+
+describe('the fault matrix: every operation of a rollback faulted, every task crashed', () => {
+  it(`ends every ${FULL ? '' : 'representative '}case heard, with the service on the target or untouched, once, and the lock free for the next trigger`, async () => {
+    // Prepare
+    const context: MatrixContext = { start: worlds.start, target: 'riderapp:14', failing: 'riderapp:15' };
+    const { pairs, tasks, clean } = await discoverPairs(context);
+    const cases = allCases(pairs, tasks).filter((c) => FULL || SUBSET.has(caseName(c)));
+
+    // Act
+    const results: CaseResult[] = [];
+    for (const c of cases) {
+      const result = await runCase(context, c);
+      results.push(result);
+      if (process.env.FAULT_MATRIX_PROGRESS !== undefined) {
+        appendFileSync(process.env.FAULT_MATRIX_PROGRESS, `${result.unsafe.length === 0 ? 'safe' : 'UNSAFE'} ${result.name} | ${result.status} | ${result.notifications.join('+')} | ${result.finalTaskDefinition} | ${result.secondTrigger} | ${result.unsafe.join('; ')}\n`);
+      }
+    }
+    const table = formatMatrix(results);
+    console.log(table);
+    if (process.env.FAULT_MATRIX_REPORT !== undefined) writeFileSync(process.env.FAULT_MATRIX_REPORT, `${table}\n`);
+
+    // Assess
+    expect(clean.result.status).toBe('SUCCEEDED');
+    expect(FULL ? results.length : SUBSET.size).toBe(results.length);
+    expect(results.filter((r) => r.unsafe.length > 0).map((r) => `${r.name}: ${r.unsafe.join('; ')}`)).toEqual([]);
+  }, 3_600_000);
+});
