@@ -445,10 +445,10 @@ export class EcsAutoRollback extends Construct {
       project,
       stateMachine: this.workflow.stateMachine,
       deadLetterQueue: this.triggers.deadLetterQueue,
-      rules: {
-        'deployment-failed': this.triggers.deploymentFailedRule,
-        ...(this.triggers.alarmRule !== undefined && { 'alarm-state-change': this.triggers.alarmRule }),
-      },
+      rules: Object.fromEntries([
+        ...this.triggers.deploymentFailedRules.map((rule, i) => [i === 0 ? 'deployment-failed' : `deployment-failed-${i + 1}`, rule] as const),
+        ...this.triggers.alarmRules.map((rule, i) => [i === 0 ? 'alarm-state-change' : `alarm-state-change-${i + 1}`, rule] as const),
+      ]),
       emails: props.operationsEmails ?? (props.topic === undefined ? (props.notificationEmails ?? []) : []),
       ...(props.operationsTopicArn !== undefined && { topicArn: props.operationsTopicArn }),
     });
