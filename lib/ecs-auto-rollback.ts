@@ -453,6 +453,8 @@ export class EcsAutoRollback extends Construct {
       ...(props.operationsTopicArn !== undefined && { topicArn: props.operationsTopicArn }),
     });
 
+    this.dashboard.addAlarms(...this.operations.alarms);
+
     addLimitsCheck(this, [{ stateMachine: this.workflow.stateMachine, definition: readDefinitionText() }]);
 
     this.stateMachine = this.workflow.stateMachine;

@@ -67,7 +67,6 @@ function appLock(pack) {
 try {
   // Pack
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT));
-  const tarball = join(work, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
   for (const expected of ['dist/index.js', 'dist/index.cjs', 'dist/types/lib/index.d.ts', 'dist/rollback.asl.json', 'dist/lambdas/prepare/index.mjs', 'CHANGELOG.md']) {
     assert.ok(files.includes(expected), `the tarball has ${expected}`);

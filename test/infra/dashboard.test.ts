@@ -108,7 +108,15 @@ describe('dashboard', () => {
     }
   });
 
-  it("shows the system's own alarms once they are added", () => {
+  it("shows the stack's own alarms (executions failed, timed out, aborted; lost triggers; failed rule invocations) in one status widget", () => {
+    // Assess
+    const status = widgets.find((w) => w.type === 'alarm');
+    const operationsAlarms = Object.entries(synth.json.Resources).filter(([id, r]) => r.Type === 'AWS::CloudWatch::Alarm' && id.includes('Operations'));
+    expect(operationsAlarms.length).toBeGreaterThanOrEqual(5);
+    expect(status?.properties.alarms).toHaveLength(operationsAlarms.length);
+  });
+
+  it('shows an alarm added later next to the stack\'s own', () => {
     // Prepare
     const alarm = new cloudwatch.Alarm(synth.stack.rollback, 'ExecutionsFailedForTest', {
       metric: synth.stack.rollback.workflow.stateMachine.metricFailed(),
@@ -122,7 +130,6 @@ describe('dashboard', () => {
     const rendered = JSON.stringify(synth.stack.resolve(cfn.dashboardBody));
 
     // Assess
-    expect(widgets.some((w) => w.type === 'text' && w.properties.markdown?.includes('None configured yet'))).toBe(true);
     expect(rendered).toContain('ExecutionsFailedForTest');
   });
 });
