@@ -54,3 +54,11 @@ export async function awsCall<T>(operation: string, call: () => Promise<T>): Pro
     throw new AwsCallError(operation, detail, { cause: error });
   }
 }
+
+const isConditionalCheckFailed = (error: unknown): boolean =>
+  (error as { name?: unknown } | null | undefined)?.name === 'ConditionalCheckFailedException';
+
+/** Whether a DynamoDB conditional write was refused: the SDK's ConditionalCheckFailedException, or the error awsCall wrapped it in. */
+export function isConditionFailure(error: unknown): boolean {
+  return isConditionalCheckFailed(error) || (error instanceof Error && isConditionalCheckFailed(error.cause));
+}

@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -16,7 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { TriggerClaim } from '../core/guards';
 import { TransientAwsError } from '../shared/errors';
-import { awsCall } from './call';
+import { awsCall, isConditionFailure } from './call';
 import { dynamoClient } from './clients';
 
 /** How long a claim is kept: longer than EventBridge keeps retrying a delivery (24 h, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html). */
@@ -46,11 +45,6 @@ export interface TriggerClaims {
   /** Deletes the claim of triggerId if executionId holds it (its holder failed before handling it), so a later start is not a duplicate. */
   releaseClaim(triggerId: string, executionId: string): Promise<void>;
 }
-
-const isConditionFailure = (error: unknown): boolean => {
-  const cause = error instanceof Error ? (error.cause as { name?: string } | undefined) : undefined;
-  return cause instanceof ConditionalCheckFailedException || cause?.name === 'ConditionalCheckFailedException';
-};
 
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 

@@ -6,13 +6,12 @@
  * every condition here checks `expiration` itself.
  */
 import {
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { awsCall } from './call';
+import { awsCall, isConditionFailure } from './call';
 import { dynamoClient } from './clients';
 
 /** How long the record of a rollback deployment is kept for the loop guard. */
@@ -83,11 +82,6 @@ export const lockHolderKey = (executionId: string): string => `lockholder#${exec
 export const cooldownKey = (cluster: string, service: string): string => `cooldown#${cluster}/${service}`;
 /** Key of a rollback deployment record. */
 export const deploymentKey = (deploymentId: string): string => `deployment#${deploymentId}`;
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof Error &&
-  (error.cause instanceof ConditionalCheckFailedException ||
-    (error.cause as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException');
 
 const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 const isoFromEpoch = (seconds: number): string => new Date(seconds * 1000).toISOString();

@@ -6,14 +6,13 @@
  * EventBridge delivers the task's events and however the invocations interleave.
  */
 import {
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { BadVersionCause, StopEvidence } from '../core/task-stops';
-import { awsCall } from './call';
+import { awsCall, isConditionFailure } from './call';
 import { dynamoClient } from './clients';
 
 /** How long a deployment's count is kept (longer than any detection window). */
@@ -48,12 +47,6 @@ export interface TaskStopCounterOptions {
   readonly client?: DynamoDBClient;
   readonly now?: () => Date;
 }
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error &&
-    (error.cause instanceof ConditionalCheckFailedException ||
-      (error.cause as { name?: string } | undefined)?.name === 'ConditionalCheckFailedException'));
 
 function toItem(stop: StopEvidence): AttributeValue {
   return {
