@@ -122,6 +122,18 @@ export const MAX_PROBE_FUNCTION_SECONDS = 900;
 const PROBE_CALLS_SECONDS_PER_ATTEMPT = 5;
 const PROBE_MARGIN_SECONDS = 30;
 
+/** The tuning settings: keys of the configuration and props of EcsAutoRollback by the same names. */
+export const SETTING_KEYS = [
+  'pollIntervalSeconds',
+  'stabilizationTimeoutMinutes',
+  'alarmRollbackWindowMinutes',
+  'cooldownMinutes',
+  'lockTtlSeconds',
+  'probe',
+  'unhealthyHostAlarm',
+  'logRetentionDays',
+] as const;
+
 /** Top-level settings, as context keys or keys of the config file. */
 export const CONFIG_KEYS = [
   'project',
@@ -133,14 +145,7 @@ export const CONFIG_KEYS = [
   'topicKmsKeyArn',
   'operationsEmails',
   'operationsTopicArn',
-  'pollIntervalSeconds',
-  'stabilizationTimeoutMinutes',
-  'alarmRollbackWindowMinutes',
-  'cooldownMinutes',
-  'lockTtlSeconds',
-  'probe',
-  'unhealthyHostAlarm',
-  'logRetentionDays',
+  ...SETTING_KEYS,
 ] as const;
 
 const SERVICE_KEYS = [

@@ -22,6 +22,7 @@ import {
   type ProbeSettings,
   parseSettings,
   probeBudgetSeconds,
+  SETTING_KEYS,
   type Settings,
   type UnhealthyHostAlarmSettings,
   unhealthyHostAlarmName,
@@ -615,17 +616,7 @@ export class EcsAutoRollback extends Construct {
 
 /** The props that are settings of the configuration too, by their configuration names. */
 function settingsOf(props: EcsAutoRollbackProps): Record<string, unknown> {
-  const keys = [
-    'pollIntervalSeconds',
-    'stabilizationTimeoutMinutes',
-    'alarmRollbackWindowMinutes',
-    'cooldownMinutes',
-    'lockTtlSeconds',
-    'probe',
-    'unhealthyHostAlarm',
-    'logRetentionDays',
-  ] as const;
-  return Object.fromEntries(keys.filter((key) => props[key] !== undefined).map((key) => [key, props[key]]));
+  return Object.fromEntries(SETTING_KEYS.filter((key) => props[key] !== undefined).map((key) => [key, props[key]]));
 }
 
 const TARGET_GROUP_FULL_NAME = /:(targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]{16})$/;
