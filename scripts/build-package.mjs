@@ -8,6 +8,8 @@
  * - dist/lambdas/<task>/index.mjs: the eight task functions, prebuilt with the same esbuild options
  *   the app's NodejsFunction uses (lib/constructs/functions.ts BUNDLING), so a user's synth needs
  *   neither esbuild nor Docker;
+ * - dist/cli/ecs-rollback.mjs: the `ecs-rollback` CLI compiled into one file (build-cli.mjs), the
+ *   package's "bin", which runs without tsx or the AWS SDK installed;
  * - dist/types/: type declarations (tsc), relative imports given their `.js` so Node16/NodeNext
  *   resolution finds them.
  */
@@ -16,6 +18,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, w
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildCli } from './build-cli.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -75,6 +78,9 @@ for (const dir of TASK_DIRS) {
   });
 }
 
+// The CLI.
+await buildCli();
+
 // Type declarations.
 execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json')], { stdio: ['ignore', process.stderr, process.stderr] });
 for (const file of walk(join(DIST, 'types'))) {
@@ -87,7 +93,7 @@ for (const file of walk(join(DIST, 'types'))) {
   });
   writeFileSync(file, text);
 }
-console.error(`built ${relative(ROOT, DIST)}/: index.js, index.cjs, rollback.asl.json, lambdas/ (${TASK_DIRS.length}), types/`);
+console.error(`built ${relative(ROOT, DIST)}/: index.js, index.cjs, rollback.asl.json, lambdas/ (${TASK_DIRS.length}), cli/ecs-rollback.mjs, types/`);
 
 function* walk(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -6,10 +6,13 @@
  * `npm ci` filled), without cdk-nag, and synthesizes a stack that uses EcsAutoRollback next to a
  * FargateService of that app, once from an ES module and once from CommonJS. Each template must have
  * the state machine, the deployment-failure rule on that service's ARN and the alarm rule on the
- * UnHealthyHostCount alarm of its target group, and Lambda code from the prebuilt functions.
+ * UnHealthyHostCount alarm of its target group, and Lambda code from the prebuilt functions. The
+ * installed `ecs-rollback` bin runs in that app (`--version`, `--help`, and `history --json` against a
+ * local endpoint that refuses connections, so the bundled Step Functions client is exercised) with
+ * neither tsx nor the AWS SDK installed.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,6 +54,7 @@ function appLock(pack) {
     integrity: pack.integrity,
     license: own.license,
     peerDependencies: own.peerDependencies,
+    bin: own.bin,
   };
   packages[''] = {
     name: 'shop-infra',
@@ -68,7 +72,7 @@ try {
   // Pack
   const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT));
   const files = packed[0].files.map((f) => f.path);
-  for (const expected of ['dist/index.js', 'dist/index.cjs', 'dist/types/lib/index.d.ts', 'dist/rollback.asl.json', 'dist/lambdas/prepare/index.mjs', 'CHANGELOG.md']) {
+  for (const expected of ['dist/index.js', 'dist/index.cjs', 'dist/types/lib/index.d.ts', 'dist/rollback.asl.json', 'dist/lambdas/prepare/index.mjs', 'dist/cli/ecs-rollback.mjs', 'CHANGELOG.md']) {
     assert.ok(files.includes(expected), `the tarball has ${expected}`);
   }
   assert.ok(!files.some((f) => f.startsWith('test/') || f.startsWith('node_modules/')), 'the tarball has no tests or node_modules');
@@ -88,6 +92,30 @@ try {
   run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
   assert.ok(!existsSync(join(app, 'node_modules', 'cdk-nag')), 'cdk-nag is not installed in the app');
   assert.ok(!existsSync(join(app, 'node_modules', 'esbuild')), 'esbuild is not installed in the app');
+
+  // The installed CLI runs without dev dependencies
+  for (const absent of ['tsx', '@aws-sdk/client-sfn']) {
+    assert.ok(!existsSync(join(app, 'node_modules', absent)), `${absent} is not installed in the app`);
+  }
+  const cli = join(app, 'node_modules', '.bin', 'ecs-rollback');
+  assert.equal(run(cli, ['--version'], app), `ecs-rollback ${own.version}\n`, 'ecs-rollback --version prints the package version');
+  assert.match(run(cli, ['--help'], app), /^Usage:\n\s+ecs-rollback start/m, 'ecs-rollback --help prints the usage');
+  const refused = spawnSync(cli, ['history', '--project', 'shop', '--region', 'us-east-1', '--json'], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ACCESS_KEY_ID: 'AKIDPACKAGETEST',
+      AWS_SECRET_ACCESS_KEY: 'package-test',
+      AWS_MAX_ATTEMPTS: '1',
+    },
+  });
+  assert.notEqual(refused.status, 0, 'ecs-rollback history fails when Step Functions cannot be reached');
+  assert.doesNotMatch(refused.stderr, /Cannot find (module|package)|ERR_MODULE_NOT_FOUND/, 'the bundled Step Functions client loads');
+  assert.match(refused.stderr, /ECONNREFUSED|connect/i, 'ecs-rollback history reached for the endpoint');
+  console.log('ok ecs-rollback: --version, --help and history run from the installed bin without tsx or the AWS SDK');
 
   const body = (load) => `${load}
 const app = new App({ outdir: process.argv[2] });

@@ -186,6 +186,21 @@ describe('.github/workflows/rollback.yml', () => {
     for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
   });
 
+  it('compiles the CLI after npm ci and before it runs it (the bin is dist/cli/ecs-rollback.mjs, not committed)', () => {
+    // Assess
+    const install = stepIndex((step) => step.run?.includes('npm ci') === true);
+    const build = stepIndex((step) => step.run?.trim() === 'npm run build:cli');
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(build).toBeGreaterThan(install);
+    expect(ROLLBACK_STEP).toBeGreaterThan(build);
+    expect(pkg.bin['ecs-rollback']).toBe('dist/cli/ecs-rollback.mjs');
+    expect(pkg.scripts['build:cli']).toBe('node scripts/build-cli.mjs');
+  });
+
   it('sets up a maintained Node.js (22 or newer)', () => {
     const setupNode = STEPS.find((step) => step.uses?.startsWith('actions/setup-node@'));
     expect(Number(setupNode?.with?.['node-version'])).toBeGreaterThanOrEqual(22);
