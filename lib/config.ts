@@ -1,7 +1,13 @@
 /**
  * The deployment's configuration: read from CDK context (cdk.json, `-c key=value`) or a JSON file
  * named by `-c config=path`, validated at synth time. Every error names the field and the bad value.
+ *
+ * The checks are one schema (zod/mini, bundled into the package: users need no zod): the field
+ * schemas below say what each setting accepts, its default and its message. The context reader
+ * (loadConfig) and the construct's props (parseSettings, checkText) parse with the same schemas, so a
+ * value is accepted or refused, with the same field-named message, whichever way it is given.
  */
+import * as z from 'zod/mini';
 import { backoffSeconds } from '../lambdas/core/health';
 import { healthUrlProblem, redactUrl } from '../lambdas/core/url-safety';
 import { excerpt } from '../lambdas/shared/excerpt';
@@ -134,39 +140,25 @@ export const SETTING_KEYS = [
   'logRetentionDays',
 ] as const;
 
-/** Top-level settings, as context keys or keys of the config file. */
+/** Top-level settings, as context keys or keys of the config file (the order errors are looked for in). */
 export const CONFIG_KEYS = [
   'project',
+  'services',
+  'topicArn',
+  'notificationEmails',
+  'topicKmsKeyArn',
+  'operationsTopicArn',
+  'operationsEmails',
+  ...SETTING_KEYS,
   'region',
   'account',
-  'services',
-  'notificationEmails',
-  'topicArn',
-  'topicKmsKeyArn',
-  'operationsEmails',
-  'operationsTopicArn',
-  ...SETTING_KEYS,
 ] as const;
 
-const SERVICE_KEYS = [
-  'cluster',
-  'service',
-  'ecrRepository',
-  'containerNames',
-  'targetGroup',
-  'loadBalancer',
-  'healthCheckUrl',
-  'alarmNames',
-  'taskRoleArns',
-  'executionRoleArns',
-] as const;
-const PROBE_KEYS = ['attempts', 'intervalSeconds', 'timeoutSeconds'] as const;
-const ALARM_KEYS = ['threshold', 'evaluationPeriods', 'datapointsToAlarm', 'periodSeconds', 'treatMissingData'] as const;
-const TREAT_MISSING_DATA: readonly TreatMissingData[] = ['notBreaching', 'breaching', 'ignore', 'missing'];
 /** The retention values CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
+const TREAT_MISSING_DATA: readonly TreatMissingData[] = ['notBreaching', 'breaching', 'ignore', 'missing'];
 
 const PROJECT_PATTERN = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
 const ECS_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
@@ -227,68 +219,414 @@ export function unhealthyHostAlarmName(project: string, service: ServiceSettings
   return `${parts.join('-')}-unhealthy-hosts`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The schema. Each field schema carries its own message: `expected <what>, got <the value>`.
+// ---------------------------------------------------------------------------------------------
+
+type Raw = Record<string, unknown>;
+type Payload = z.core.ParsePayload;
+
+/** Error params for a field schema: the message names what was expected and quotes what was given. */
+function expected(what: string): { error: (issue: { readonly input?: unknown }) => string } {
+  return { error: (issue) => `expected ${what}, got ${show(issue.input)}` };
+}
+
+/** Adds an issue found by a cross-field rule, at `path` under the value being parsed. */
+function report(payload: Payload, path: readonly PropertyKey[], message: string, input: unknown): void {
+  payload.issues.push({ code: 'custom', message, input, path: [...path] });
+}
+
+/** Text that matches `pattern` (and `also`, when given). */
+function text(what: string, pattern: RegExp, also?: (value: string) => boolean) {
+  const params = expected(what);
+  const schema = z.string(params).check(z.regex(pattern, params));
+  return also === undefined ? schema : schema.check(z.refine(also, params));
+}
+
+/** `-c key=value` gives strings: a value that looks like JSON (array or object) is parsed. */
+function fromJsonText<T extends z.core.$ZodType>(schema: T) {
+  const json = z.transform((value: unknown, payload: Payload) => {
+    if (typeof value !== 'string') return value;
+    const trimmed = value.trim();
+    if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) return value;
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch (error) {
+      report(payload, [], `expected JSON, got ${show(value)} (${(error as Error).message})`, value);
+      return undefined;
+    }
+  });
+  return z.pipe(json, schema);
+}
+
+/** A number, also given as text (`-c pollIntervalSeconds=20`), within [min, max]; whole unless `fraction`. */
+function numberIn(min: number, max: number, fraction = false) {
+  const range = expected(`a number between ${min} and ${max}`);
+  const asNumber = z.transform((value: unknown) =>
+    typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value,
+  );
+  const number = z.number(range).check(z.gte(min, range), z.lte(max, range));
+  return z.pipe(asNumber, fraction ? number : number.check(z.multipleOf(1, expected('a whole number'))));
+}
+
+/** A list of `item`s, also given as JSON text; `nonEmpty`: at least one. */
+function listOf<T extends z.core.$ZodType>(what: string, item: T, nonEmpty: boolean) {
+  const list = z.array(item, expected(`an array of ${what}s`));
+  return fromJsonText(nonEmpty ? list.check(z.minLength(1, expected(`a non-empty array of ${what}s`))) : list);
+}
+
+/** An object with exactly these keys: any other key is refused as an unknown setting, by its own path. */
+function settingsObject<T extends z.core.$ZodLooseShape>(what: string, shape: T) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown setting (expected one of ${known}), got ${show((issue.input as Raw)[issue.keys[0] as string])}`
+        : `expected ${what}, got ${show(issue.input)}`,
+  });
+}
+
+const projectSchema = z.string({ error: (issue) => projectMessage(issue.input) }).check(
+  z.regex(PROJECT_PATTERN, { error: (issue) => projectMessage(issue.input) }),
+);
+function projectMessage(input: unknown): string {
+  if (input === undefined || input === '') return 'required: pass -c project=<name> (for example -c project=riderapp)';
+  return `expected a lowercase name of 2-32 letters, digits and hyphens, starting with a letter, got ${show(input)}`;
+}
+
+/**
+ * A health URL the probe may request (lambdas/core/url-safety.ts): http(s), no credentials, not a
+ * loopback, link-local (metadata), private or other refused address. Errors quote it redacted.
+ */
+const healthCheckUrlSchema = z.string(expected('an http(s) URL')).check(
+  z.superRefine((url: string, payload) => {
+    const problem = healthUrlProblem(url);
+    if (problem !== undefined) payload.addIssue({ code: 'custom', message: `${problem}, got ${show(redactUrl(url))}`, input: url });
+  }),
+);
+
+/** The field schemas of text settings, shared by the configuration and the construct's props. */
+const TEXT = {
+  cluster: text('a cluster name', ECS_NAME_PATTERN),
+  service: text('a service name', ECS_NAME_PATTERN),
+  ecrRepository: text(
+    'an ECR repository name (lowercase, not a URI)',
+    ECR_REPOSITORY_PATTERN,
+    (name) => !ECR_URI_PATTERN.test(name),
+  ),
+  containerName: text('a container name', CONTAINER_NAME_PATTERN),
+  alarmName: text('a CloudWatch alarm name', ALARM_NAME_PATTERN),
+  email: text('an email address', EMAIL_PATTERN),
+  roleArn: text('an IAM role ARN', ROLE_ARN_PATTERN),
+  topicArn: text('an SNS topic ARN', SNS_TOPIC_ARN_PATTERN),
+  kmsKeyArn: text('a KMS key ARN', KMS_KEY_ARN_PATTERN),
+  region: text('an AWS region such as us-east-1', REGION_PATTERN),
+  account: text('a 12-digit AWS account id', ACCOUNT_PATTERN),
+};
+
+/** Email addresses: a list, JSON text of one, or comma-separated text (`-c notificationEmails=a@x.io,b@x.io`). */
+const emailsSchema = z.pipe(
+  z.transform((value: unknown) => {
+    if (value === '') return [];
+    if (typeof value === 'string' && !value.trim().startsWith('[')) {
+      return value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+    }
+    return value;
+  }),
+  listOf('email addresse', TEXT.email, false),
+);
+
+const probeSchema = z.prefault(
+  fromJsonText(
+    z.pipe(
+      settingsObject('a probe object', {
+        attempts: z._default(numberIn(1, 50), 5),
+        intervalSeconds: z._default(numberIn(1, 60), 5),
+        timeoutSeconds: z._default(numberIn(1, 60), 5),
+      }),
+      z.transform((probe: ProbeSettings, payload: Payload) => {
+        const budget = probeBudgetSeconds(probe);
+        if (budget > MAX_PROBE_FUNCTION_SECONDS) {
+          report(
+            payload,
+            [],
+            `every attempt timing out plus every backoff must fit in one Lambda invocation (${MAX_PROBE_FUNCTION_SECONDS} s), got ${budget} s for ${show(probe)}`,
+            probe,
+          );
+        }
+        return probe;
+      }),
+    ),
+  ),
+  {},
+);
+
+const unhealthyHostAlarmSchema = z.prefault(
+  fromJsonText(
+    z.pipe(
+      settingsObject('an alarm settings object', {
+        threshold: z._default(numberIn(1, 10_000, true), 1),
+        evaluationPeriods: z._default(numberIn(1, 100), 2),
+        datapointsToAlarm: z.optional(numberIn(1, 100)),
+        periodSeconds: z._default(numberIn(60, 86_400).check(z.multipleOf(60, expected('a multiple of 60'))), 60),
+        treatMissingData: z._default(
+          text(`one of ${TREAT_MISSING_DATA.join(', ')}`, /^/, (mode) => (TREAT_MISSING_DATA as string[]).includes(mode)),
+          'notBreaching',
+        ),
+      }),
+      z.transform((alarm, payload: Payload): UnhealthyHostAlarmSettings => {
+        const { datapointsToAlarm, evaluationPeriods, periodSeconds } = alarm;
+        if (datapointsToAlarm !== undefined && datapointsToAlarm > evaluationPeriods) {
+          report(payload, ['datapointsToAlarm'], `expected a number between 1 and ${evaluationPeriods}, got ${datapointsToAlarm}`, datapointsToAlarm);
+        }
+        if (evaluationPeriods * periodSeconds > 86_400) {
+          report(
+            payload,
+            ['evaluationPeriods'],
+            `evaluationPeriods × periodSeconds must be at most one day (86400), got ${evaluationPeriods * periodSeconds}`,
+            evaluationPeriods,
+          );
+        }
+        return {
+          threshold: alarm.threshold,
+          evaluationPeriods,
+          ...(datapointsToAlarm !== undefined && { datapointsToAlarm }),
+          periodSeconds,
+          treatMissingData: alarm.treatMissingData as TreatMissingData,
+        };
+      }),
+    ),
+  ),
+  {},
+);
+
+/** The tuning settings' field schemas: configuration keys and construct props by the same names. */
+const SETTINGS_SHAPE = {
+  pollIntervalSeconds: z._default(numberIn(1, 3600), 15),
+  stabilizationTimeoutMinutes: z._default(numberIn(1, 24 * 60), 15),
+  alarmRollbackWindowMinutes: z._default(numberIn(1, 7 * 24 * 60), 60),
+  cooldownMinutes: z._default(numberIn(1, 24 * 60), 30),
+  lockTtlSeconds: z.optional(numberIn(1, 7 * 24 * 3600)),
+  probe: probeSchema,
+  unhealthyHostAlarm: unhealthyHostAlarmSchema,
+  logRetentionDays: z._default(
+    numberIn(1, 3653).check(
+      z.refine((days: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), expected(`one of ${LOG_RETENTION_DAYS.join(', ')}`)),
+    ),
+    30,
+  ),
+};
+
+type ParsedSettings = z.output<z.ZodMiniObject<typeof SETTINGS_SHAPE>>;
+
+/**
+ * The rules between settings: the poll fits in the stabilisation timeout, and the lock outlives the
+ * longest execution (its default: 2 h, or that execution + 30 min if longer).
+ */
+function settingsOf(parsed: ParsedSettings, payload: Payload): Settings {
+  const { pollIntervalSeconds, stabilizationTimeoutMinutes, probe } = parsed;
+  if (pollIntervalSeconds > stabilizationTimeoutMinutes * 60) {
+    report(
+      payload,
+      ['pollIntervalSeconds'],
+      `expected at most stabilizationTimeoutMinutes × 60 (${stabilizationTimeoutMinutes * 60}), got ${pollIntervalSeconds}`,
+      pollIntervalSeconds,
+    );
+  }
+  const longestExecutionSeconds = executionTimeout({
+    stabilizationTimeoutSeconds: stabilizationTimeoutMinutes * 60,
+    pollIntervalSeconds,
+    probeBudgetSeconds: probeBudgetSeconds(probe),
+  }).timeoutSeconds;
+  const maxLockTtl = 7 * 24 * 3600;
+  let lockTtlSeconds = parsed.lockTtlSeconds ?? Math.max(DEFAULT_LOCK_TTL_SECONDS, longestExecutionSeconds + 1800);
+  if (lockTtlSeconds < longestExecutionSeconds) {
+    report(payload, ['lockTtlSeconds'], `expected a number between ${longestExecutionSeconds} and ${maxLockTtl}, got ${lockTtlSeconds}`, lockTtlSeconds);
+    lockTtlSeconds = longestExecutionSeconds;
+  }
+  return {
+    pollIntervalSeconds,
+    stabilizationTimeoutMinutes,
+    alarmRollbackWindowMinutes: parsed.alarmRollbackWindowMinutes,
+    cooldownMinutes: parsed.cooldownMinutes,
+    lockTtlSeconds,
+    probe,
+    unhealthyHostAlarm: parsed.unhealthyHostAlarm,
+    logRetentionDays: parsed.logRetentionDays,
+  };
+}
+
+/** The settings on their own (the construct's props): their fields, then the rules between them. */
+const settingsSchema = z.pipe(
+  settingsObject('settings', SETTINGS_SHAPE),
+  z.transform((parsed, payload: Payload) => settingsOf(parsed, payload)),
+);
+
+/** One watched service; names the project implies are the defaults. */
+function serviceSchema(names: ReturnType<typeof defaultNames>) {
+  const targetGroupHint = 'a target group ARN or "targetgroup/<name>/<16 hex digits>"';
+  const loadBalancerHint = `"app/${names.loadBalancerName}/<16 hex digits>" or an ALB ARN`;
+  return z.pipe(
+    settingsObject('a service object', {
+      cluster: z._default(TEXT.cluster, names.cluster),
+      service: z._default(TEXT.service, names.service),
+      ecrRepository: z._default(TEXT.ecrRepository, names.ecrRepository),
+      containerNames: z.optional(listOf('container name', TEXT.containerName, true)),
+      targetGroup: z.optional(
+        text(targetGroupHint, /^/, (tg) => TARGET_GROUP_ARN_PATTERN.test(tg) || TARGET_GROUP_NAME_PATTERN.test(tg)),
+      ),
+      loadBalancer: z.optional(
+        text(loadBalancerHint, /^/, (lb) => LOAD_BALANCER_ARN_PATTERN.test(lb) || LOAD_BALANCER_NAME_PATTERN.test(lb)),
+      ),
+      healthCheckUrl: z.optional(healthCheckUrlSchema),
+      alarmNames: z._default(listOf('CloudWatch alarm name', TEXT.alarmName, false), []),
+      taskRoleArns: z.optional(listOf('IAM role ARN', TEXT.roleArn, true)),
+      executionRoleArns: z.optional(listOf('IAM role ARN', TEXT.roleArn, true)),
+    }),
+    z.transform((raw, payload: Payload): ServiceSettings => {
+      const targetGroupArn = raw.targetGroup !== undefined && TARGET_GROUP_ARN_PATTERN.test(raw.targetGroup) ? raw.targetGroup : undefined;
+      const targetGroup = targetGroupArn === undefined ? raw.targetGroup : (TARGET_GROUP_ARN_PATTERN.exec(targetGroupArn)?.[1] as string);
+      const loadBalancer = raw.loadBalancer === undefined ? undefined : (LOAD_BALANCER_ARN_PATTERN.exec(raw.loadBalancer)?.[1] ?? raw.loadBalancer);
+      if (targetGroup !== undefined && loadBalancer === undefined) {
+        report(
+          payload,
+          ['loadBalancer'],
+          `required with targetGroup (the alarm's LoadBalancer dimension), expected "app/${names.loadBalancerName}/<id>" or an ALB ARN, got undefined`,
+          undefined,
+        );
+      }
+      if (loadBalancer !== undefined && targetGroup === undefined) {
+        report(
+          payload,
+          ['targetGroup'],
+          'required with loadBalancer (the alarm watches a target group), expected "targetgroup/<name>/<id>" or a target group ARN, got undefined',
+          undefined,
+        );
+      }
+      return {
+        cluster: raw.cluster,
+        service: raw.service,
+        ecrRepository: raw.ecrRepository,
+        ...(raw.containerNames !== undefined && { containerNames: raw.containerNames }),
+        ...(targetGroup !== undefined && { targetGroup }),
+        ...(targetGroupArn !== undefined && { targetGroupArn }),
+        ...(loadBalancer !== undefined && { loadBalancer }),
+        ...(raw.healthCheckUrl !== undefined && { healthCheckUrl: raw.healthCheckUrl }),
+        alarmNames: raw.alarmNames,
+        ...(raw.taskRoleArns !== undefined && { taskRoleArns: raw.taskRoleArns }),
+        ...(raw.executionRoleArns !== undefined && { executionRoleArns: raw.executionRoleArns }),
+      };
+    }),
+  );
+}
+
+/** The services: at least one, no cluster/service twice; none given: the project's own service. */
+function servicesSchema(names: ReturnType<typeof defaultNames>) {
+  const list = z.array(serviceSchema(names), expected('a non-empty array of services'));
+  return z.prefault(
+    fromJsonText(
+      z.pipe(
+        list.check(z.minLength(1, expected('a non-empty array of services'))),
+        z.transform((services: ServiceSettings[], payload: Payload) => {
+          const seen = new Map<string, number>();
+          services.forEach((service, index) => {
+            const key = `${service.cluster}/${service.service}`;
+            const first = seen.get(key);
+            if (first !== undefined) report(payload, [index], `duplicate of services[${first}] (${show(key)})`, service);
+            else seen.set(key, index);
+          });
+          return services;
+        }),
+      ),
+    ),
+    [{}],
+  );
+}
+
+/** The whole configuration of one project: its fields, then the rules between them. */
+function configSchema(project: string) {
+  const names = defaultNames(project);
+  return z.pipe(
+    settingsObject('a configuration object', {
+      project: z.string(),
+      services: servicesSchema(names),
+      topicArn: z.optional(TEXT.topicArn),
+      notificationEmails: z._default(emailsSchema, []),
+      topicKmsKeyArn: z.optional(TEXT.kmsKeyArn),
+      operationsTopicArn: z.optional(TEXT.topicArn),
+      operationsEmails: z.optional(z.pipe(emailsSchema, z.transform((emails: string[]) => emails))),
+      ...SETTINGS_SHAPE,
+      region: z.optional(TEXT.region),
+      account: z.optional(TEXT.account),
+    }),
+    z.transform((raw, payload: Payload): AppConfig => {
+      if (raw.topicArn !== undefined && raw.notificationEmails.length > 0) {
+        report(
+          payload,
+          ['notificationEmails'],
+          `give either notificationEmails (a new topic) or topicArn (an existing topic), not both; got ${show(raw.notificationEmails)}`,
+          raw.notificationEmails,
+        );
+      }
+      if (raw.topicKmsKeyArn !== undefined && raw.topicArn === undefined) {
+        report(payload, ['topicKmsKeyArn'], `only applies with topicArn, got ${show(raw.topicKmsKeyArn)}`, raw.topicKmsKeyArn);
+      }
+      if (raw.operationsTopicArn !== undefined && raw.operationsEmails !== undefined && raw.operationsEmails.length > 0) {
+        report(
+          payload,
+          ['operationsEmails'],
+          `give either operationsEmails (a new operations topic) or operationsTopicArn (an existing topic), not both; got ${show(raw.operationsEmails)}`,
+          raw.operationsEmails,
+        );
+      }
+      const settings = settingsOf(raw, payload);
+      return {
+        project,
+        ...(raw.region !== undefined && { region: raw.region }),
+        ...(raw.account !== undefined && { account: raw.account }),
+        services: raw.services,
+        notificationEmails: raw.notificationEmails,
+        ...(raw.topicArn !== undefined && { topicArn: raw.topicArn }),
+        ...(raw.topicKmsKeyArn !== undefined && { topicKmsKeyArn: raw.topicKmsKeyArn }),
+        operationsEmails: raw.operationsTopicArn === undefined ? (raw.operationsEmails ?? raw.notificationEmails) : [],
+        ...(raw.operationsTopicArn !== undefined && { operationsTopicArn: raw.operationsTopicArn }),
+        ...settings,
+      };
+    }),
+  );
+}
+
+/** Parses `value` with `schema`; the first issue becomes a ConfigError naming its field under `field`. */
+function parseWith<T extends z.core.$ZodType>(schema: T, value: unknown, field = ''): z.output<T> {
+  const result = z.safeParse(schema, value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0] as z.core.$ZodIssue;
+  const path: PropertyKey[] = [...issue.path];
+  if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
+  const name = path.reduce<string>(
+    (name, key) => (typeof key === 'number' ? `${name}[${key}]` : name === '' ? String(key) : `${name}.${String(key)}`),
+    field,
+  );
+  throw new ConfigError(name, issue.message);
+}
+
+// ---------------------------------------------------------------------------------------------
+
 /** Loads and validates the configuration; throws ConfigError naming the first bad field. */
 export function loadConfig(get: ContextGetter, options: LoadOptions = {}): AppConfig {
   const env = options.env ?? {};
   const raw = mergeSources(get, options.readFile);
-
-  const project = parseProject(raw.project);
-  const names = defaultNames(project);
-  const services = parseServices(raw.services, names);
-  const topicArn = optional(raw.topicArn, (v) => parsePattern('topicArn', v, SNS_TOPIC_ARN_PATTERN, 'an SNS topic ARN'));
-  const notificationEmails = parseEmails(raw.notificationEmails);
-  if (topicArn !== undefined && notificationEmails.length > 0) {
-    throw new ConfigError(
-      'notificationEmails',
-      `give either notificationEmails (a new topic) or topicArn (an existing topic), not both; got ${show(raw.notificationEmails)}`,
-    );
-  }
-  const topicKmsKeyArn = optional(raw.topicKmsKeyArn, (v) =>
-    parsePattern('topicKmsKeyArn', v, KMS_KEY_ARN_PATTERN, 'a KMS key ARN'),
-  );
-  if (topicKmsKeyArn !== undefined && topicArn === undefined) {
-    throw new ConfigError('topicKmsKeyArn', `only applies with topicArn, got ${show(raw.topicKmsKeyArn)}`);
-  }
-  const operationsTopicArn = optional(raw.operationsTopicArn, (v) =>
-    parsePattern('operationsTopicArn', v, SNS_TOPIC_ARN_PATTERN, 'an SNS topic ARN'),
-  );
-  const operationsEmails =
-    raw.operationsEmails === undefined ? notificationEmails : parseEmails(raw.operationsEmails, 'operationsEmails');
-  if (operationsTopicArn !== undefined && raw.operationsEmails !== undefined && operationsEmails.length > 0) {
-    throw new ConfigError(
-      'operationsEmails',
-      `give either operationsEmails (a new operations topic) or operationsTopicArn (an existing topic), not both; got ${show(raw.operationsEmails)}`,
-    );
-  }
-
-  const settings = parseSettings(raw);
-
-  const region = optional(raw.region ?? env.CDK_DEFAULT_REGION, (v) =>
-    parsePattern('region', v, REGION_PATTERN, 'an AWS region such as us-east-1'),
-  );
-  const account = optional(raw.account ?? env.CDK_DEFAULT_ACCOUNT, (v) =>
-    parsePattern('account', v, ACCOUNT_PATTERN, 'a 12-digit AWS account id'),
-  );
-
-  return {
-    project,
+  const project = parseWith(projectSchema, raw.project, 'project');
+  const region = raw.region ?? env.CDK_DEFAULT_REGION;
+  const account = raw.account ?? env.CDK_DEFAULT_ACCOUNT;
+  return parseWith(configSchema(project), {
+    ...raw,
     ...(region !== undefined && { region }),
     ...(account !== undefined && { account }),
-    services,
-    notificationEmails,
-    ...(topicArn !== undefined && { topicArn }),
-    ...(topicKmsKeyArn !== undefined && { topicKmsKeyArn }),
-    operationsEmails: operationsTopicArn === undefined ? operationsEmails : [],
-    ...(operationsTopicArn !== undefined && { operationsTopicArn }),
-    pollIntervalSeconds: settings.pollIntervalSeconds,
-    stabilizationTimeoutMinutes: settings.stabilizationTimeoutMinutes,
-    alarmRollbackWindowMinutes: settings.alarmRollbackWindowMinutes,
-    cooldownMinutes: settings.cooldownMinutes,
-    lockTtlSeconds: settings.lockTtlSeconds,
-    probe: settings.probe,
-    unhealthyHostAlarm: settings.unhealthyHostAlarm,
-    logRetentionDays: settings.logRetentionDays,
-  };
+  });
 }
 
 /** The settings besides names and services: what the context reader and the construct's props share. */
@@ -306,60 +644,7 @@ export type Settings = Pick<
 
 /** Validates the settings (context values or construct props, same field names) and fills in the defaults. */
 export function parseSettings(raw: Readonly<Record<string, unknown>>): Settings {
-  const pollIntervalSeconds = parseInteger('pollIntervalSeconds', raw.pollIntervalSeconds, 15, 1, 3600);
-  const stabilizationTimeoutMinutes = parseInteger(
-    'stabilizationTimeoutMinutes',
-    raw.stabilizationTimeoutMinutes,
-    15,
-    1,
-    24 * 60,
-  );
-  if (pollIntervalSeconds > stabilizationTimeoutMinutes * 60) {
-    throw new ConfigError(
-      'pollIntervalSeconds',
-      `expected at most stabilizationTimeoutMinutes × 60 (${stabilizationTimeoutMinutes * 60}), got ${pollIntervalSeconds}`,
-    );
-  }
-  const alarmRollbackWindowMinutes = parseInteger(
-    'alarmRollbackWindowMinutes',
-    raw.alarmRollbackWindowMinutes,
-    60,
-    1,
-    7 * 24 * 60,
-  );
-  const cooldownMinutes = parseInteger('cooldownMinutes', raw.cooldownMinutes, 30, 1, 24 * 60);
-  const probe = parseProbe(raw.probe);
-  const unhealthyHostAlarm = parseAlarm(raw.unhealthyHostAlarm);
-  const longestExecutionSeconds = executionTimeout({
-    stabilizationTimeoutSeconds: stabilizationTimeoutMinutes * 60,
-    pollIntervalSeconds,
-    probeBudgetSeconds: probeBudgetSeconds(probe),
-  }).timeoutSeconds;
-  const lockTtlSeconds = parseInteger(
-    'lockTtlSeconds',
-    raw.lockTtlSeconds,
-    Math.max(DEFAULT_LOCK_TTL_SECONDS, longestExecutionSeconds + 1800),
-    longestExecutionSeconds,
-    7 * 24 * 3600,
-  );
-  const logRetentionDays = parseInteger('logRetentionDays', raw.logRetentionDays, 30, 1, 3653);
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    throw new ConfigError(
-      'logRetentionDays',
-      `expected one of ${LOG_RETENTION_DAYS.join(', ')}, got ${show(raw.logRetentionDays)}`,
-    );
-  }
-
-  return {
-    pollIntervalSeconds,
-    stabilizationTimeoutMinutes,
-    alarmRollbackWindowMinutes,
-    cooldownMinutes,
-    lockTtlSeconds,
-    probe,
-    unhealthyHostAlarm,
-    logRetentionDays,
-  };
+  return parseWith(settingsSchema, raw);
 }
 
 /** What {@link checkText} checks a value as. */
@@ -373,54 +658,39 @@ export type TextKind =
   | 'alarmNames'
   | 'notificationEmails';
 
+/** The configuration's schema of each kind of construct text prop (lists: of each element). */
+const TEXT_PROPS = {
+  project: projectSchema,
+  cluster: TEXT.cluster,
+  service: TEXT.service,
+  ecrRepository: TEXT.ecrRepository,
+  healthCheckUrl: healthCheckUrlSchema,
+  containerNames: TEXT.containerName,
+  alarmNames: TEXT.alarmName,
+  notificationEmails: TEXT.email,
+} as const;
+
 /**
- * Checks a construct prop as the configuration checks the same setting, when it is text: a value
- * that is a token at synth time (a string holding CDK's `${Token[...]}` marker, or a list element
- * that is one) is passed through unchecked.
+ * Checks a construct prop with the configuration's schema of the same setting, when it is text: a
+ * value that is a token at synth time (a string holding CDK's `${Token[...]}` marker, or a list
+ * element that is one) is passed through unchecked.
  * Throws a ConfigError naming `field`.
  */
 export function checkText<T extends string | readonly string[]>(field: string, value: T, kind: TextKind): T {
   const isToken = (text: unknown): boolean => typeof text === 'string' && text.includes('${Token[');
+  const schema = TEXT_PROPS[kind];
   if (Array.isArray(value)) {
     if (kind === 'containerNames' && value.length === 0) {
       throw new ConfigError(field, 'expected a non-empty array of container names, got []');
     }
-    const what = LIST_ITEM[kind] as { pattern: RegExp; what: string };
     value.forEach((item, index) => {
-      if (!isToken(item)) parsePattern(`${field}[${index}]`, item, what.pattern, what.what);
+      if (!isToken(item)) parseWith(schema, item, `${field}[${index}]`);
     });
     return value;
   }
-  if (isToken(value)) return value;
-  switch (kind) {
-    case 'project':
-      parseProject(value);
-      break;
-    case 'cluster':
-      parsePattern(field, value, ECS_NAME_PATTERN, 'a cluster name');
-      break;
-    case 'service':
-      parsePattern(field, value, ECS_NAME_PATTERN, 'a service name');
-      break;
-    case 'ecrRepository':
-      parsePattern(field, value, ECR_REPOSITORY_PATTERN, 'an ECR repository name (lowercase, not a URI)');
-      break;
-    case 'healthCheckUrl':
-      parseHealthCheckUrl(field, value);
-      break;
-    default:
-      throw new Error(`checkText: ${kind} is a list`);
-  }
+  if (!isToken(value)) parseWith(schema, value, field);
   return value;
 }
-
-const LIST_ITEM: Record<string, { pattern: RegExp; what: string }> = {
-  containerNames: { pattern: CONTAINER_NAME_PATTERN, what: 'a container name' },
-  alarmNames: { pattern: ALARM_NAME_PATTERN, what: 'a CloudWatch alarm name' },
-  notificationEmails: { pattern: EMAIL_PATTERN, what: 'an email address' },
-};
-
-type Raw = Record<string, unknown>;
 
 function mergeSources(get: ContextGetter, readFile: LoadOptions['readFile']): Raw {
   const merged: Raw = {};
@@ -444,288 +714,16 @@ function mergeSources(get: ContextGetter, readFile: LoadOptions['readFile']): Ra
     } catch (error) {
       throw new ConfigError('config', `${show(configPath)} is not valid JSON: ${(error as Error).message}`);
     }
-    const file = asObject('config', parsed, `a JSON object in ${configPath}`);
-    rejectUnknownKeys('', file, CONFIG_KEYS);
-    Object.assign(merged, file);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new ConfigError('config', `expected a JSON object in ${configPath}, got ${show(parsed)}`);
+    }
+    Object.assign(merged, parsed);
   }
   for (const key of CONFIG_KEYS) {
     const value = get(key);
     if (value !== undefined) merged[key] = value;
   }
   return merged;
-}
-
-function parseProject(value: unknown): string {
-  if (value === undefined || value === '') {
-    throw new ConfigError('project', 'required: pass -c project=<name> (for example -c project=riderapp)');
-  }
-  return parsePattern(
-    'project',
-    value,
-    PROJECT_PATTERN,
-    'a lowercase name of 2-32 letters, digits and hyphens, starting with a letter',
-  );
-}
-
-function parseServices(value: unknown, names: ReturnType<typeof defaultNames>): ServiceSettings[] {
-  if (value === undefined) {
-    return [{ cluster: names.cluster, service: names.service, ecrRepository: names.ecrRepository, alarmNames: [] }];
-  }
-  const list = asArray('services', parseJsonString('services', value), 'a non-empty array of services');
-  if (list.length === 0) throw new ConfigError('services', 'expected a non-empty array of services, got []');
-  const services = list.map((entry, index) => parseService(`services[${index}]`, entry, names));
-  const seen = new Map<string, number>();
-  services.forEach((service, index) => {
-    const key = `${service.cluster}/${service.service}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      throw new ConfigError(`services[${index}]`, `duplicate of services[${first}] (${show(key)})`);
-    }
-    seen.set(key, index);
-  });
-  return services;
-}
-
-function parseService(field: string, value: unknown, names: ReturnType<typeof defaultNames>): ServiceSettings {
-  const raw = asObject(field, value, 'a service object');
-  rejectUnknownKeys(field, raw, SERVICE_KEYS);
-  const cluster = parsePattern(`${field}.cluster`, raw.cluster ?? names.cluster, ECS_NAME_PATTERN, 'a cluster name');
-  const service = parsePattern(`${field}.service`, raw.service ?? names.service, ECS_NAME_PATTERN, 'a service name');
-  const ecrRepository = parsePattern(
-    `${field}.ecrRepository`,
-    raw.ecrRepository ?? names.ecrRepository,
-    ECR_REPOSITORY_PATTERN,
-    'an ECR repository name (lowercase, not a URI)',
-  );
-  if (ECR_URI_PATTERN.test(ecrRepository)) {
-    throw new ConfigError(
-      `${field}.ecrRepository`,
-      `expected an ECR repository name (lowercase, not a URI), got ${show(raw.ecrRepository)}`,
-    );
-  }
-  const containerNames = optional(raw.containerNames, (v) =>
-    parseStringList(`${field}.containerNames`, v, CONTAINER_NAME_PATTERN, 'a container name', true),
-  );
-  const healthCheckUrl = optional(raw.healthCheckUrl, (v) => parseHealthCheckUrl(`${field}.healthCheckUrl`, v));
-  const alarmNames =
-    optional(raw.alarmNames, (v) =>
-      parseStringList(`${field}.alarmNames`, v, ALARM_NAME_PATTERN, 'a CloudWatch alarm name', false),
-    ) ?? [];
-  const taskRoleArns = optional(raw.taskRoleArns, (v) =>
-    parseStringList(`${field}.taskRoleArns`, v, ROLE_ARN_PATTERN, 'an IAM role ARN', true),
-  );
-  const executionRoleArns = optional(raw.executionRoleArns, (v) =>
-    parseStringList(`${field}.executionRoleArns`, v, ROLE_ARN_PATTERN, 'an IAM role ARN', true),
-  );
-
-  let targetGroup: string | undefined;
-  let targetGroupArn: string | undefined;
-  if (raw.targetGroup !== undefined) {
-    const text = asString(`${field}.targetGroup`, raw.targetGroup, 'a target group ARN or "targetgroup/<name>/<id>"');
-    const arn = TARGET_GROUP_ARN_PATTERN.exec(text);
-    if (arn) {
-      targetGroupArn = text;
-      targetGroup = arn[1] as string;
-    } else if (TARGET_GROUP_NAME_PATTERN.test(text)) {
-      targetGroup = text;
-    } else {
-      throw new ConfigError(
-        `${field}.targetGroup`,
-        `expected a target group ARN or "targetgroup/<name>/<16 hex digits>", got ${show(raw.targetGroup)}`,
-      );
-    }
-  }
-  let loadBalancer: string | undefined;
-  if (raw.loadBalancer !== undefined) {
-    const hint = `"app/${names.loadBalancerName}/<16 hex digits>" or an ALB ARN`;
-    const text = asString(`${field}.loadBalancer`, raw.loadBalancer, hint);
-    const arn = LOAD_BALANCER_ARN_PATTERN.exec(text);
-    if (arn) loadBalancer = arn[1] as string;
-    else if (LOAD_BALANCER_NAME_PATTERN.test(text)) loadBalancer = text;
-    else throw new ConfigError(`${field}.loadBalancer`, `expected ${hint}, got ${show(raw.loadBalancer)}`);
-  }
-  if (targetGroup !== undefined && loadBalancer === undefined) {
-    throw new ConfigError(
-      `${field}.loadBalancer`,
-      `required with targetGroup (the alarm's LoadBalancer dimension), expected "app/${names.loadBalancerName}/<id>" or an ALB ARN, got undefined`,
-    );
-  }
-  if (loadBalancer !== undefined && targetGroup === undefined) {
-    throw new ConfigError(
-      `${field}.targetGroup`,
-      'required with loadBalancer (the alarm watches a target group), expected "targetgroup/<name>/<id>" or a target group ARN, got undefined',
-    );
-  }
-
-  return {
-    cluster,
-    service,
-    ecrRepository,
-    ...(containerNames !== undefined && { containerNames }),
-    ...(targetGroup !== undefined && { targetGroup }),
-    ...(targetGroupArn !== undefined && { targetGroupArn }),
-    ...(loadBalancer !== undefined && { loadBalancer }),
-    ...(healthCheckUrl !== undefined && { healthCheckUrl }),
-    alarmNames,
-    ...(taskRoleArns !== undefined && { taskRoleArns }),
-    ...(executionRoleArns !== undefined && { executionRoleArns }),
-  };
-}
-
-function parseProbe(value: unknown): ProbeSettings {
-  const raw = value === undefined ? {} : asObject('probe', parseJsonString('probe', value), 'a probe object');
-  rejectUnknownKeys('probe', raw, PROBE_KEYS);
-  const probe = {
-    attempts: parseInteger('probe.attempts', raw.attempts, 5, 1, 50),
-    intervalSeconds: parseInteger('probe.intervalSeconds', raw.intervalSeconds, 5, 1, 60),
-    timeoutSeconds: parseInteger('probe.timeoutSeconds', raw.timeoutSeconds, 5, 1, 60),
-  };
-  const budget = probeBudgetSeconds(probe);
-  if (budget > MAX_PROBE_FUNCTION_SECONDS) {
-    throw new ConfigError(
-      'probe',
-      `every attempt timing out plus every backoff must fit in one Lambda invocation (${MAX_PROBE_FUNCTION_SECONDS} s), got ${budget} s for ${show(probe)}`,
-    );
-  }
-  return probe;
-}
-
-function parseAlarm(value: unknown): UnhealthyHostAlarmSettings {
-  const field = 'unhealthyHostAlarm';
-  const raw = value === undefined ? {} : asObject(field, parseJsonString(field, value), 'an alarm settings object');
-  rejectUnknownKeys(field, raw, ALARM_KEYS);
-  const threshold = parseNumber(`${field}.threshold`, raw.threshold, 1, 1, 10_000);
-  const evaluationPeriods = parseInteger(`${field}.evaluationPeriods`, raw.evaluationPeriods, 2, 1, 100);
-  const datapointsToAlarm = optional(raw.datapointsToAlarm, (v) =>
-    parseInteger(`${field}.datapointsToAlarm`, v, 1, 1, evaluationPeriods),
-  );
-  const periodSeconds = parseInteger(`${field}.periodSeconds`, raw.periodSeconds, 60, 60, 86_400);
-  if (periodSeconds % 60 !== 0) {
-    throw new ConfigError(`${field}.periodSeconds`, `expected a multiple of 60, got ${show(raw.periodSeconds)}`);
-  }
-  if (evaluationPeriods * periodSeconds > 86_400) {
-    throw new ConfigError(
-      `${field}.evaluationPeriods`,
-      `evaluationPeriods × periodSeconds must be at most one day (86400), got ${evaluationPeriods * periodSeconds}`,
-    );
-  }
-  const treatMissingData = (raw.treatMissingData ?? 'notBreaching') as TreatMissingData;
-  if (!TREAT_MISSING_DATA.includes(treatMissingData)) {
-    throw new ConfigError(
-      `${field}.treatMissingData`,
-      `expected one of ${TREAT_MISSING_DATA.join(', ')}, got ${show(raw.treatMissingData)}`,
-    );
-  }
-  return {
-    threshold,
-    evaluationPeriods,
-    ...(datapointsToAlarm !== undefined && { datapointsToAlarm }),
-    periodSeconds,
-    treatMissingData,
-  };
-}
-
-function parseEmails(value: unknown, field = 'notificationEmails'): string[] {
-  if (value === undefined || value === '') return [];
-  let list: unknown = value;
-  if (typeof value === 'string') {
-    list = value.trim().startsWith('[')
-      ? parseJsonString(field, value)
-      : value
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== '');
-  }
-  return parseStringList(field, list, EMAIL_PATTERN, 'an email address', false);
-}
-
-function parseStringList(
-  field: string,
-  value: unknown,
-  pattern: RegExp,
-  what: string,
-  nonEmpty: boolean,
-): string[] {
-  const list = asArray(field, parseJsonString(field, value), `an array of ${what}s`);
-  if (nonEmpty && list.length === 0) throw new ConfigError(field, `expected a non-empty array of ${what}s, got []`);
-  return list.map((item, index) => parsePattern(`${field}[${index}]`, item, pattern, what));
-}
-
-/**
- * A health URL the probe may request (lambdas/core/url-safety.ts): http(s), no credentials, not a
- * loopback, link-local (metadata), private or other refused address. Errors quote it redacted.
- */
-function parseHealthCheckUrl(field: string, value: unknown): string {
-  const text = asString(field, value, 'an http(s) URL');
-  const problem = healthUrlProblem(text);
-  if (problem !== undefined) throw new ConfigError(field, `${problem}, got ${show(redactUrl(text))}`);
-  return text;
-}
-
-function parseInteger(field: string, value: unknown, fallback: number, min: number, max: number): number {
-  const n = parseNumber(field, value, fallback, min, max);
-  if (!Number.isInteger(n)) throw new ConfigError(field, `expected a whole number, got ${show(value)}`);
-  return n;
-}
-
-function parseNumber(field: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n)) {
-    throw new ConfigError(field, `expected a number between ${min} and ${max}, got ${show(value)}`);
-  }
-  if (n < min || n > max) {
-    throw new ConfigError(field, `expected a number between ${min} and ${max}, got ${show(value)}`);
-  }
-  return n;
-}
-
-function parsePattern(field: string, value: unknown, pattern: RegExp, what: string): string {
-  const text = asString(field, value, what);
-  if (!pattern.test(text)) throw new ConfigError(field, `expected ${what}, got ${show(value)}`);
-  return text;
-}
-
-function asString(field: string, value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new ConfigError(field, `expected ${what}, got ${show(value)}`);
-  return value;
-}
-
-function asArray(field: string, value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new ConfigError(field, `expected ${what}, got ${show(value)}`);
-  return value;
-}
-
-function asObject(field: string, value: unknown, what: string): Raw {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(field, `expected ${what}, got ${show(value)}`);
-  }
-  return value as Raw;
-}
-
-/** `-c key=value` gives strings: a value that looks like JSON (array or object) is parsed. */
-function parseJsonString(field: string, value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  const text = value.trim();
-  if (!text.startsWith('[') && !text.startsWith('{')) return value;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(field, `expected JSON, got ${show(value)} (${(error as Error).message})`);
-  }
-}
-
-function rejectUnknownKeys(field: string, raw: Raw, known: readonly string[]): void {
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key)) {
-      const path = field === '' ? key : `${field}.${key}`;
-      throw new ConfigError(path, `unknown setting (expected one of ${known.join(', ')}), got ${show(raw[key])}`);
-    }
-  }
-}
-
-function optional<T>(value: unknown, parse: (value: unknown) => T): T | undefined {
-  return value === undefined ? undefined : parse(value);
 }
 
 function show(value: unknown): string {

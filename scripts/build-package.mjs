@@ -3,7 +3,8 @@
  * Builds what `npm pack` ships (run by `prepack`; the output, dist/, is not committed):
  * - dist/index.js (ESM) and dist/index.cjs (CommonJS): lib/index.ts bundled with esbuild, so the
  *   extensionless imports of the sources need no rewriting; aws-cdk-lib and constructs stay imports
- *   (peer dependencies);
+ *   (peer dependencies); the configuration schema's zod/mini is bundled in, so the package has no
+ *   runtime dependency and a user's own zod is neither needed nor touched;
  * - dist/rollback.asl.json: the state machine definition the construct deploys;
  * - dist/lambdas/<task>/index.mjs: the eight task functions, prebuilt with the same esbuild options
  *   the app's NodejsFunction uses (lib/constructs/functions.ts BUNDLING), so a user's synth needs
@@ -44,7 +45,8 @@ const library = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // Peer dependencies stay imports; everything else the library uses (zod/mini) is bundled.
+  external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
   sourcemap: true,
   logLevel: 'warning',
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, probeBudgetSeconds, unhealthyHostAlarmName } from '../../lib/config';
+import { ConfigError, checkText, loadConfig, parseSettings, probeBudgetSeconds, unhealthyHostAlarmName } from '../../lib/config';
 import { executionTimeout } from '../../lib/execution-budget';
 
 const contextOf =
@@ -168,10 +168,10 @@ describe('loadConfig', () => {
     ['a poll interval that is not a number', riderapp({ pollIntervalSeconds: 'fast' }), 'pollIntervalSeconds', '"fast"'],
     ['a poll interval of zero', riderapp({ pollIntervalSeconds: 0 }), 'pollIntervalSeconds', 'got 0'],
     ['a poll interval longer than the timeout', riderapp({ pollIntervalSeconds: 900, stabilizationTimeoutMinutes: 10 }), 'pollIntervalSeconds', 'got 900'],
-    ['a fractional timeout', riderapp({ stabilizationTimeoutMinutes: '7.5' }), 'stabilizationTimeoutMinutes', '"7.5"'],
+    ['a fractional timeout', riderapp({ stabilizationTimeoutMinutes: '7.5' }), 'stabilizationTimeoutMinutes', 'expected a whole number, got 7.5'],
     ['a negative alarm window', riderapp({ alarmRollbackWindowMinutes: -5 }), 'alarmRollbackWindowMinutes', 'got -5'],
     ['a cool-down of two days', riderapp({ cooldownMinutes: 2880 }), 'cooldownMinutes', 'got 2880'],
-    ['a cool-down of zero (the functions need a positive one)', riderapp({ cooldownMinutes: '0' }), 'cooldownMinutes', 'got "0"'],
+    ['a cool-down of zero (the functions need a positive one)', riderapp({ cooldownMinutes: '0' }), 'cooldownMinutes', 'expected a number between 1 and 1440, got 0'],
     ['a lock shorter than a rollback', riderapp({ lockTtlSeconds: 60 }), 'lockTtlSeconds', 'got 60'],
     ['an unknown probe setting', riderapp({ probe: { retries: 3 } }), 'probe.retries', 'unknown setting'],
     ['zero probe attempts', riderapp({ probe: { attempts: 0 } }), 'probe.attempts', 'got 0'],
@@ -210,6 +210,71 @@ describe('loadConfig', () => {
 
     // Assess
     expect(act).toThrow(message);
+  });
+});
+
+describe('one schema for the configuration and the construct props', () => {
+  function messageOf(act: () => unknown): string {
+    try {
+      act();
+    } catch (error) {
+      if (error instanceof ConfigError) return error.message;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a poll interval of zero', { pollIntervalSeconds: 0 }],
+    ['a poll interval longer than the timeout', { pollIntervalSeconds: 900, stabilizationTimeoutMinutes: 10 }],
+    ['a lock shorter than a rollback', { lockTtlSeconds: 60 }],
+    ['an unknown probe setting', { probe: { retries: 3 } }],
+    ['a probe that cannot fit in a Lambda invocation', { probe: { attempts: 50, intervalSeconds: 60 } }],
+    ['more datapoints than periods', { unhealthyHostAlarm: { evaluationPeriods: 2, datapointsToAlarm: 3 } }],
+    ['a log retention CloudWatch does not offer', { logRetentionDays: 10 }],
+  ])('refuses %s with the same field and words as a prop and as context', (_name, settings) => {
+    // Act
+    const fromContext = messageOf(() => loadConfig(contextOf({ project: 'riderapp', ...settings })));
+    const fromProps = messageOf(() => parseSettings(settings));
+
+    // Assess
+    expect(fromProps).toBe(fromContext);
+  });
+
+  it('fills in the same defaults for props as for context', () => {
+    // Act
+    const { project: _project, services: _services, notificationEmails: _n, operationsEmails: _o, ...fromContext } = loadConfig(
+      contextOf({ project: 'riderapp' }),
+    );
+
+    // Assess
+    expect(parseSettings({})).toEqual(fromContext);
+  });
+
+  it.each<[string, Record<string, unknown>, string, 'cluster' | 'service' | 'ecrRepository' | 'containerNames' | 'healthCheckUrl']>([
+    ['an empty cluster name', { cluster: '' }, 'cluster', 'cluster'],
+    ['a service name with a slash', { service: 'riderapp/api' }, 'service', 'service'],
+    ['an ECR URI', { ecrRepository: '111122223333.dkr.ecr.us-east-1.amazonaws.com/riderapp' }, 'ecrRepository', 'ecrRepository'],
+    ['a container name with a space', { containerNames: ['web app'] }, 'containerNames', 'containerNames'],
+    ['a metadata health URL', { healthCheckUrl: 'http://169.254.169.254/latest/meta-data/' }, 'healthCheckUrl', 'healthCheckUrl'],
+  ])('refuses %s in a service prop with the words the configuration uses', (_name, service, key, kind) => {
+    // Prepare
+    const value = service[key] as string | string[];
+
+    // Act
+    const fromContext = messageOf(() => loadConfig(contextOf({ project: 'riderapp', services: [service] })));
+    const fromProps = messageOf(() => checkText(`services[0].${key}`, value, kind));
+
+    // Assess
+    expect(fromProps).toBe(fromContext);
+  });
+
+  it('passes a prop that is still a token at synth through unchecked', () => {
+    // Act
+    const cluster = checkText('services[0].cluster', '${Token[TOKEN.123]}', 'cluster');
+
+    // Assess
+    expect(cluster).toBe('${Token[TOKEN.123]}');
   });
 });
 
