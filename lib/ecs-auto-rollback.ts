@@ -351,7 +351,7 @@ export class EcsAutoRollback extends Construct {
           PROBE_TIMEOUT_SECONDS: String(config.probe.timeoutSeconds),
         },
       },
-      Notify: { timeout: TASK_TIMEOUT, environment: { TOPIC_ARN: this.notifications.topic.topicArn, COOLDOWN_MINUTES: cooldown } },
+      Notify: { timeout: TASK_TIMEOUT, environment: { TOPIC_ARN: this.notifications.topic.topicArn, COOLDOWN_MINUTES: cooldown, STATE_TABLE_NAME: tableName } },
       ReleaseLock: { timeout: TASK_TIMEOUT, environment: { STATE_TABLE_NAME: tableName, COOLDOWN_MINUTES: cooldown } },
     };
     this.servicesConfig = new ServicesConfigStore(this, 'ServicesConfig', {

@@ -170,12 +170,13 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
     ],
     ProbeHealth: watchTasks(),
     Notify: [
+      table(['dynamodb:GetItem', 'dynamodb:PutItem']),
       {
         statement: allow(['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'], inputs.rdsArns),
         wildcardReason: REASON_RDS_ADVICE,
       },
     ],
-    ReleaseLock: [table(TABLE_READ_WRITE_DELETE)],
+    ReleaseLock: [table(TABLE_READ_WRITE_DELETE), describeServices()],
   };
 }
 

@@ -691,6 +691,9 @@ function dryRunText(state: Partial<RollbackState>, service: string, options: Mes
 
 const STEPS_BEFORE_ANY_CHANGE = new Set(['Prepare', 'ResolveTarget', 'RegisterTaskDefinition']);
 
+/** Errors that mean the input itself cannot be acted on (anything else is AWS, a timeout or the runtime). */
+const INPUT_ERROR_NAMES: ReadonlySet<string> = new Set(['ValidationError', 'ServiceNotFoundError', 'TargetNotFoundError']);
+
 function failureText(state: Partial<RollbackState>, service: string | undefined, options: MessageOptions): KindText {
   const failure: Partial<FailureRecord> = state.failure ?? {};
   const step = failure.step ?? 'an unknown step';
@@ -721,18 +724,25 @@ function failureText(state: Partial<RollbackState>, service: string | undefined,
         : `Now: service degraded: ${name}${stability === undefined ? '' : ` at ${stability.runningCount}/${stability.desiredCount} running`}, deployment ${deployment.deploymentId} of ${shortTaskDefinition(deployment.taskDefinitionArn)} is the latest.`;
   const to = toArgument(state);
   const older = revisionBefore(toRevision(state));
+  const badInput = INPUT_ERROR_NAMES.has(errorName);
   const retry = STEPS_BEFORE_ANY_CHANGE.has(step) && state.request !== undefined;
   return {
     subject: `Rollback failed at ${step}: ${service ?? errorName}`,
     headline:
       state.request === undefined
-        ? `Rollback failed at ${step}: the input could not be used, so nothing was done.`
+        ? badInput
+          ? `Rollback failed at ${step}: the input could not be used, so nothing was done.`
+          : `Rollback failed at ${step} on an AWS or runtime error (${errorName}), not on its input, so nothing was done; starting it again retries.`
         : `Rollback FAILED at ${step} for ${name}.`,
     now: nowText,
     nextSteps: [
       ...cooldownStep(state, options, name),
       ...(state.request === undefined
-        ? ['Fix the input (the message below names the field) and start again; automatic triggers are not affected.']
+        ? [
+            badInput
+              ? 'Fix the input (the message below names the field) and start again; automatic triggers are not affected.'
+              : `Start it again once ${errorName} has passed (the message below says what failed)`,
+          ]
         : []),
       ...(retry ? command(startCommand(state, options, to, `retry after ${errorName} at ${step}`), `Fix the cause (${errorName}) and retry`) : []),
       ...(deployment !== undefined

@@ -1,5 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { snsClient } from '../aws/clients';
+import { createNotificationLog } from '../aws/notification-log';
 import { findDatabaseSnapshots } from '../aws/rds-snapshots';
 import { logger, withLogging } from '../shared/logger';
 import { METRICS_NAMESPACE } from '../shared/metrics';
@@ -14,6 +15,7 @@ export const deps: NotifyDeps = {
   findDatabases: (project, before) => findDatabaseSnapshots(project, before),
   metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE }),
   now: () => new Date(),
+  ...(process.env.STATE_TABLE_NAME ? { notificationLog: createNotificationLog({ tableName: process.env.STATE_TABLE_NAME }) } : {}),
 };
 
 /** Notify task: publish the outcome to SNS → $.notification. */

@@ -1,7 +1,9 @@
 /** Notify: publish the outcome to SNS and count it as a CloudWatch metric. */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type { EarlierPublish, NotificationLog } from '../aws/notification-log';
 import { publishMessage } from '../aws/sns';
+import { logger } from '../shared/logger';
 import { adviceFor, type DatabaseFinder } from '../core/advisory';
 import { endingOf } from '../core/ending';
 import { buildNotification, serviceIdentity } from '../core/message';
@@ -45,7 +47,13 @@ export interface NotifyDeps {
   readonly findDatabases: DatabaseFinder;
   readonly metrics: Metrics;
   readonly now: () => Date;
+  /** What earlier attempts of this execution published (the state table); without it every attempt publishes. */
+  readonly notificationLog?: NotificationLog;
 }
+
+/** The line added to a message published again after an earlier Publish got no answer. */
+export const REPEATED_NOTE =
+  'Note: an earlier attempt to publish this message got no answer from SNS, so it was published again; you may receive it twice.';
 
 const KINDS: ReadonlySet<string> = new Set<NotificationKind>(['success', 'skipped', 'dry-run', 'failure']);
 
@@ -78,6 +86,14 @@ export async function notify(input: NotifyInput, settings: NotifySettings, deps:
   if (settings.topicArn === undefined || settings.topicArn === '') {
     throw new ConfigurationError('TOPIC_ARN is not set');
   }
+  const executionId = input.state.execution?.id;
+  const log = executionId === undefined || executionId === '' ? undefined : deps.notificationLog;
+  const earlier: EarlierPublish =
+    log === undefined ? { status: 'none' } : await bestEffort('read', () => log.earlier(executionId as string, input.kind), { status: 'none' });
+  if (earlier.status === 'published') {
+    return { kind: input.kind, subject: earlier.subject, messageId: earlier.messageId, sentAt: earlier.sentAt, publishedBefore: true };
+  }
+  const repeated = earlier.status === 'unknown';
   const sentAt = deps.now().toISOString();
   const advice = await adviceLines(input.state, settings, deps);
   const text = buildNotification(input, {
@@ -87,20 +103,47 @@ export async function notify(input: NotifyInput, settings: NotifySettings, deps:
     ...(settings.logGroupNames === undefined ? {} : { logGroupNames: settings.logGroupNames }),
     advice,
   });
-  const messageId = await publishMessage(
-    {
-      topicArn: settings.topicArn,
-      subject: text.subject,
-      body: text.body,
-      https: JSON.stringify(text.chat),
-      attributes: { ...text.attributes },
-    },
-    deps.sns(),
-  );
+  const body = repeated ? `${text.body}\n\n${REPEATED_NOTE}` : text.body;
+  const chat = repeated ? { ...text.chat, content: { ...text.chat.content, description: `${text.chat.content.description}\n${REPEATED_NOTE}` } } : text.chat;
+  const attempt = earlier.status === 'unknown' ? earlier.attempts + 1 : 1;
+  if (log !== undefined) await bestEffort('write', () => log.publishing(executionId as string, input.kind, attempt), undefined);
+  let messageId: string;
+  try {
+    messageId = await publishMessage(
+      { topicArn: settings.topicArn, subject: text.subject, body, https: JSON.stringify(chat), attributes: { ...text.attributes } },
+      deps.sns(),
+    );
+  } catch (error) {
+    // SNS answered with an error: it did not take the message, so a retry publishes the first copy.
+    if (log !== undefined && answeredBySns(error)) await bestEffort('write', () => log.notPublished(executionId as string, input.kind), undefined);
+    throw error;
+  }
+  if (log !== undefined) {
+    await bestEffort('write', () => log.published(executionId as string, input.kind, { messageId, subject: text.subject, sentAt }), undefined);
+  }
   recordEnding(
     deps.metrics,
     { project: settings.projectName ?? 'unknown', ecsService: serviceIdentity(input.state).service ?? 'unknown' },
     endingOf(input),
   );
-  return { kind: input.kind, subject: text.subject, messageId, sentAt };
+  return { kind: input.kind, subject: text.subject, messageId, sentAt, ...(repeated ? { repeated: true } : {}) };
+}
+
+/** True when the error is SNS's answer (it has an HTTP status), not a lost connection or a timeout. */
+function answeredBySns(error: unknown): boolean {
+  const cause = (error as { cause?: { $metadata?: { httpStatusCode?: number } } } | null)?.cause;
+  return typeof cause?.$metadata?.httpStatusCode === 'number';
+}
+
+/**
+ * The record of published notifications must never keep a message from going out: when the state
+ * table cannot be read or written, Notify publishes as if there were no record (logged).
+ */
+async function bestEffort<T>(what: 'read' | 'write', call: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    logger.warn(`could not ${what} the record of published notifications; publishing without it`, { error });
+    return fallback;
+  }
 }

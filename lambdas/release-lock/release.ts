@@ -1,5 +1,6 @@
 /** ReleaseLock: free the service's lock on every path and start the cool-down after a rollback of ours. */
 import type { StateTable } from '../aws/state-table';
+import { sameTaskDefinition } from '../core/stability';
 import type { RollbackState } from '../shared/types';
 
 /** ReleaseLock's result, at `$.lockRelease`. */
@@ -8,21 +9,60 @@ export interface LockReleaseResult {
   readonly released: boolean;
   /** When the cool-down started by this execution ends. */
   readonly cooldownUntil?: string;
+  /** Notify failed, yet its message was published (an earlier attempt's): the ending is not NotificationFailed. */
+  readonly notificationPublished?: boolean;
 }
 
 /** What ReleaseLock needs. */
 export interface ReleaseLockDeps {
   readonly stateTable: StateTable;
   readonly cooldownMinutes: number;
+  /** True when this execution published a notification (the notification log), asked when Notify failed. */
+  readonly notificationPublished?: (executionId: string) => Promise<boolean>;
+  /** The service's deployments (DescribeServices), to tell whether a failed UpdateService took effect. */
+  readonly serviceDeployments?: (cluster: string, service: string) => Promise<readonly DeploymentSeen[]>;
 }
 
+/** A deployment as ECS lists it, the parts the cool-down decision reads. */
+export interface DeploymentSeen {
+  readonly taskDefinition?: string;
+  readonly createdAt?: Date;
+}
+
+/** True when one of `deployments` runs `taskDefinitionArn` and was created at or after `since` (this execution's UpdateService). */
+export function deploymentStartedSince(deployments: readonly DeploymentSeen[], taskDefinitionArn: string, since: string): boolean {
+  return deployments.some(
+    (d) =>
+      d.taskDefinition !== undefined &&
+      d.createdAt !== undefined &&
+      sameTaskDefinition(d.taskDefinition, taskDefinitionArn) &&
+      d.createdAt.getTime() >= Date.parse(since),
+  );
+}
+
+type CooldownState = Pick<RollbackState, 'request' | 'deployment' | 'failure' | 'registration' | 'execution'> & {
+  /** Set by the ASL when Notify failed. */
+  readonly notificationError?: unknown;
+};
+
 /**
- * True when this execution started a rollback deployment of its own (not a watch, not a dry run),
- * or may have: UpdateService failed, and its call may have taken effect (a timeout, a lost response).
+ * True when this execution started a rollback deployment of its own (not a watch, not a dry run).
+ * When UpdateService failed, its call may still have taken effect (a timeout, a lost answer): the
+ * service's deployments tell; when they cannot be read, the cool-down is started to be safe.
  */
-export function startedOwnRollback(state: Pick<RollbackState, 'request' | 'deployment' | 'failure'>): boolean {
-  const mayHaveDeployed = state.deployment !== undefined || state.failure?.step === 'UpdateService';
-  return state.request?.action === 'rollback' && state.request.dryRun !== true && mayHaveDeployed;
+export async function startedOwnRollback(state: CooldownState, deps: Pick<ReleaseLockDeps, 'serviceDeployments'> = {}): Promise<boolean> {
+  const request = state.request;
+  if (request?.action !== 'rollback' || request.dryRun === true) return false;
+  if (state.deployment !== undefined) return true;
+  if (state.failure?.step !== 'UpdateService') return false;
+  const taskDefinitionArn = state.registration?.taskDefinitionArn;
+  const since = state.execution?.startTime;
+  if (deps.serviceDeployments === undefined || taskDefinitionArn === undefined || since === undefined) return true;
+  try {
+    return deploymentStartedSince(await deps.serviceDeployments(request.cluster, request.service), taskDefinitionArn, since);
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -32,21 +72,34 @@ export function startedOwnRollback(state: Pick<RollbackState, 'request' | 'deplo
  * the lock) frees it too. A lock that is gone or someone else's is left alone, never an error.
  */
 export async function releaseLock(
-  state: Pick<RollbackState, 'request' | 'deployment' | 'execution' | 'failure'>,
+  state: CooldownState,
   deps: ReleaseLockDeps,
 ): Promise<LockReleaseResult> {
   const request = state.request;
   const executionId = state.execution?.id;
   if (executionId === undefined || executionId === '') return { released: false };
   const cooldownUntil =
-    request !== undefined && startedOwnRollback(state)
+    request !== undefined && (await startedOwnRollback(state, deps))
       ? await deps.stateTable.startCooldown(request.cluster, request.service, deps.cooldownMinutes, executionId)
       : undefined;
   const released =
     request?.lockHeld === true
       ? await deps.stateTable.releaseLock(request.cluster, request.service, executionId)
       : (await deps.stateTable.releaseLocksOf(executionId)) !== undefined;
-  return { released, ...(cooldownUntil !== undefined ? { cooldownUntil } : {}) };
+  const published = state.notificationError !== undefined && (await wasPublished(executionId, deps));
+  return {
+    released,
+    ...(cooldownUntil !== undefined ? { cooldownUntil } : {}),
+    ...(published ? { notificationPublished: true } : {}),
+  };
+}
+
+async function wasPublished(executionId: string, deps: ReleaseLockDeps): Promise<boolean> {
+  try {
+    return (await deps.notificationPublished?.(executionId)) ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** The parts of an EventBridge "Step Functions Execution Status Change" event ReleaseLock reads. */

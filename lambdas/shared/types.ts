@@ -243,6 +243,10 @@ export interface NotificationResult {
   readonly subject: string;
   readonly messageId: string;
   readonly sentAt: string;
+  /** An earlier attempt's Publish got no answer, so this message was published again: people may get it twice. */
+  readonly repeated?: boolean;
+  /** An earlier attempt of this execution published it already; nothing was published now. */
+  readonly publishedBefore?: boolean;
 }
 
 /** The whole state, as each step sees it. Later keys are absent until their step ran. */

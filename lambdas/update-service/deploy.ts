@@ -1,5 +1,6 @@
 /** UpdateService: deploy the registered task definition once, even when the Task is retried. */
 import type { Deployment, ECSClient } from '@aws-sdk/client-ecs';
+import { ecsWriteClient } from '../aws/clients';
 import { describeService, updateServiceTaskDefinition } from '../aws/ecs-service';
 import type { RollbackDeploymentRecord, StateTableOptions } from '../aws/state-table';
 import { deploymentAlreadyStarted } from '../core/stability';
@@ -17,6 +18,8 @@ export interface UpdateServiceInput {
 /** Clients and the loop guard's record, replaceable in tests. */
 export interface UpdateServiceDeps {
   readonly ecs: () => ECSClient;
+  /** The client UpdateService goes through (no SDK retries). Default: ecsWriteClient. */
+  readonly ecsWrites?: () => ECSClient;
   /** The state table's name (STATE_TABLE_NAME); read before anything changes. */
   readonly stateTableName: () => string;
   /** Remembers the rollback deployment so that its failure is reported, not rolled back again. */
@@ -80,7 +83,12 @@ export async function startRollbackDeployment(input: UpdateServiceInput, deps: U
   );
   if (started !== undefined) return remember(toRef(started, 'ecs:DescribeServices'));
 
-  const updated = await updateServiceTaskDefinition(cluster, service, input.registration.taskDefinitionArn, deps.ecs());
+  const updated = await updateServiceTaskDefinition(
+    cluster,
+    service,
+    input.registration.taskDefinitionArn,
+    (deps.ecsWrites ?? ecsWriteClient)(),
+  );
   const primary = updated.deployments?.find((d) => d.status === 'PRIMARY');
   if (primary === undefined) throw new AwsCallError('ecs:UpdateService', 'the response lists no PRIMARY deployment');
   return remember(toRef(primary, 'ecs:UpdateService'));

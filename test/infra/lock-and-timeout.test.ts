@@ -12,7 +12,7 @@ let synth: Synthesized;
 
 beforeAll(() => {
   synth = synthesize();
-});
+}, 180_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 

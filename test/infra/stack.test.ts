@@ -300,7 +300,7 @@ describe('the task functions', () => {
     ['UpdateService', ['STATE_TABLE_NAME', 'COOLDOWN_MINUTES']],
     ['ReleaseLock', ['STATE_TABLE_NAME', 'COOLDOWN_MINUTES']],
     ['ProbeHealth', ['PROBE_ATTEMPTS', 'PROBE_INTERVAL_SECONDS', 'PROBE_TIMEOUT_SECONDS']],
-    ['Notify', ['TOPIC_ARN', 'COOLDOWN_MINUTES']],
+    ['Notify', ['TOPIC_ARN', 'COOLDOWN_MINUTES', 'STATE_TABLE_NAME']],
   ])('gives %s its settings %j', (taskId, names) => {
     // Prepare
     const fn = synth.json.Resources[logicalIdOf(`Tasks/${taskId}/Resource`)] as Resource;
@@ -424,7 +424,7 @@ describe('least privilege', () => {
     expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS, ...extra });
   });
 
-  it('lets Notify publish to the topic (with its key) and read RDS snapshots; metrics are EMF log lines and need no cloudwatch:PutMetricData', () => {
+  it('lets Notify publish to the topic (with its key), record what it published and read RDS snapshots; metrics are EMF log lines and need no cloudwatch:PutMetricData', () => {
     // Act
     const permissions = permissionsOf('Notify');
 
@@ -433,6 +433,8 @@ describe('least privilege', () => {
     expect(permissions).toEqual({
       ...logsOf('Notify'),
       ...XRAY,
+      'dynamodb:GetItem': { resources: [tableArn()] },
+      'dynamodb:PutItem': { resources: [tableArn()] },
       'sns:Publish': { resources: [`<${logicalIdOf('Notifications/Topic/Resource')}>`] },
       'kms:Decrypt': key,
       'kms:GenerateDataKey': key,
@@ -441,7 +443,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets ReleaseLock use the state table only', () => {
+  it('lets ReleaseLock use the state table and read the service (did a failed UpdateService take effect?)', () => {
     // Act
     const permissions = permissionsOf('ReleaseLock');
 
@@ -454,6 +456,7 @@ describe('least privilege', () => {
       'dynamodb:PutItem': table,
       'dynamodb:UpdateItem': table,
       'dynamodb:DeleteItem': table,
+      'ecs:DescribeServices': { resources: [SERVICE_ARN] },
     });
   });
 });

@@ -3,16 +3,28 @@
  * never outlives its holder, side effects happen once per execution, endings say what happened.
  */
 import { readFileSync } from 'node:fs';
-import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dynamoClient } from '../../lambdas/aws/clients';
 import { claimKey } from '../../lambdas/aws/idempotency';
 import { createStateTable } from '../../lambdas/aws/state-table';
+import { REPEATED_NOTE } from '../../lambdas/notify/notify';
 import type { LocalRunResult } from '../../statemachine/local';
 import { type LossyClient, loseAnswers } from '../helpers/lost-answers';
 import { type Engine, runRollback, startEngine } from './helpers/engine';
-import { ecs, RIDERAPP, RiderappWorld, sfn, taskDefinitionArn, useWorldClock } from './helpers/riderapp-world';
+import {
+  ecs,
+  RIDERAPP,
+  RiderappWorld,
+  responseLost,
+  sfn,
+  sns,
+  taskDefinitionArn,
+  throttling,
+  useWorldClock,
+} from './helpers/riderapp-world';
 
 const DEPLOYMENT_FAILED: Record<string, unknown> = JSON.parse(
   readFileSync(new URL('../fixtures/events/ecs-deployment-failed.json', import.meta.url), 'utf8'),
@@ -145,3 +157,175 @@ describe('the lock never outlives its holder', () => {
     expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: running });
   });
 });
+
+describe('every side effect once per execution', () => {
+  it('registers one task definition revision when the RegisterTaskDefinition answer was lost after ECS registered it', async () => {
+    // Prepare: no ECS history, so the rollback registers a copy of riderapp:15 with the previous image
+    const world = new RiderappWorld({ history: 'none', ecrImages: 'all' }).fail({
+      state: 'RegisterTaskDefinition',
+      command: RegisterTaskDefinitionCommand,
+      error: responseLost,
+      afterEffect: true,
+    });
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(result.retried).toEqual(['RegisterTaskDefinition']);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(world.registeredRevisions()).toEqual([16]);
+    expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1);
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
+    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { taskDefinition: taskDefinitionArn(16) });
+  });
+
+  it('starts one deployment when the UpdateService answer was lost: the SDK does not repeat the call, the retry finds the deployment', async () => {
+    // Prepare
+    const world = new RiderappWorld().fail({ state: 'UpdateService', command: UpdateServiceCommand, error: responseLost, afterEffect: true });
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
+    expect(world.deploymentsStarted()).toBe(1);
+  });
+
+  it('publishes the notification again, saying so, when the answer to the first Publish was lost (two messages beat none)', async () => {
+    // Prepare
+    const world = new RiderappWorld().fail({ state: 'NotifySuccess', command: PublishCommand, error: responseLost, afterEffect: true });
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 2);
+    const [first, second] = world.published();
+    expect(first?.Message).not.toContain(REPEATED_NOTE);
+    expect(second?.Message).toContain(REPEATED_NOTE);
+    expect(result.output).toMatchObject({ notification: { kind: 'success', repeated: true } });
+  });
+
+  it('publishes once, without a note, when SNS throttled the first Publish (it did not take the message)', async () => {
+    // Prepare
+    const world = new RiderappWorld().fail({ state: 'NotifySuccess', command: PublishCommand, error: throttling });
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(result.status).toBe('SUCCEEDED');
+    expect(world.published()).toHaveLength(1);
+    expect(world.published()[0]?.Message).not.toContain(REPEATED_NOTE);
+    expect(result.output?.notification?.repeated).toBeUndefined();
+  });
+
+  it('does not publish twice when Notify fails after SNS took the message and is retried', async () => {
+    // Prepare: Notify publishes, then its invocation fails in a way the state machine retries
+    const world = new RiderappWorld();
+    const notify = engine.handlers.Notify;
+    let calls = 0;
+    engine.handlers.Notify = async (event, context) => {
+      calls += 1;
+      const answer = await notify(event, context);
+      if (calls === 1) throw Object.assign(new Error('Lambda is unable to send the response'), { name: 'Lambda.ServiceException' });
+      return answer;
+    };
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED).finally(() => {
+      engine.handlers.Notify = notify;
+    });
+
+    // Assess
+    expect(result.retried).toEqual(['NotifySuccess']);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(world.published()).toHaveLength(1);
+    expect(result.output).toMatchObject({ notification: { kind: 'success', publishedBefore: true } });
+  });
+});
+
+describe('endings that say what really happened', () => {
+  it('does not end as NotificationFailed when Notify crashed after SNS took its message', async () => {
+    // Prepare: every Notify attempt publishes (only the first reaches SNS: the others see the record), then the runtime dies
+    const world = new RiderappWorld();
+    const notify = engine.handlers.Notify;
+    engine.handlers.Notify = async (event, context) => {
+      await notify(event, context);
+      throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'Runtime.ExitError' });
+    };
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED).finally(() => {
+      engine.handlers.Notify = notify;
+    });
+
+    // Assess
+    expect(world.published()).toHaveLength(1);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.output).toMatchObject({ lockRelease: { released: true, notificationPublished: true } });
+  });
+
+  it('still ends as NotificationFailed when no message went out', async () => {
+    // Prepare
+    const world = new RiderappWorld();
+    const notify = engine.handlers.Notify;
+    engine.handlers.Notify = async () => {
+      throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'Runtime.ExitError' });
+    };
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED).finally(() => {
+      engine.handlers.Notify = notify;
+    });
+
+    // Assess
+    expect(world.published()).toHaveLength(0);
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.Error).toBe('NotificationFailed');
+  });
+
+  it('starts no cool-down when UpdateService failed before ECS took the call', async () => {
+    // Prepare: ECS rejects UpdateService (nothing deployed)
+    const world = new RiderappWorld().fail({ state: 'UpdateService', command: UpdateServiceCommand, error: () => accessDeniedUpdate() });
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(result.status).toBe('FAILED');
+    expect(world.deploymentsStarted()).toBe(0);
+    const table = createStateTable({ tableName: engine.dynamo.tableName, client: engine.dynamo.client });
+    expect(await table.cooldownUntil(RIDERAPP.cluster, RIDERAPP.service)).toBeUndefined();
+  });
+
+  it('starts the cool-down when UpdateService timed out after ECS started the deployment', async () => {
+    // Prepare: the call takes effect, then the Task times out (not retried)
+    const world = new RiderappWorld().fail({
+      state: 'UpdateService',
+      command: UpdateServiceCommand,
+      error: () => Object.assign(new Error('Task timed out'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
+      afterEffect: true,
+    });
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(world.deploymentsStarted()).toBe(1);
+    const table = createStateTable({ tableName: engine.dynamo.tableName, client: engine.dynamo.client });
+    expect(await table.cooldownUntil(RIDERAPP.cluster, RIDERAPP.service)).toBeDefined();
+    expect(result.status).toBe('FAILED');
+  });
+});
+
+function accessDeniedUpdate(): Error {
+  return Object.assign(new Error('User is not authorized to perform: ecs:UpdateService'), {
+    name: 'AccessDeniedException',
+    $fault: 'client' as const,
+    $metadata: { httpStatusCode: 400 },
+  });
+}

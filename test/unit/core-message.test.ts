@@ -347,6 +347,28 @@ describe('rollback type line', () => {
   it('adds no type line to an application rollback', () => {
     expect(build('success', rolledBack).body).not.toMatch(/^ {2}Type /m);
   });
+
+  it.each([
+    ['TransientAwsError', 'DynamoDB.PutItem(trigger claim): ServiceUnavailable: DynamoDB is unavailable'],
+    ['States.Timeout', 'Task timed out after 60.00 seconds'],
+    ['Runtime.ExitError', 'Runtime exited with error: signal: killed'],
+  ])('says a DynamoDB outage or a crash in Prepare (%s) is not a problem with the input', (error, message) => {
+    // Prepare
+    const state: Partial<RollbackState> = {
+      input: { cluster: 'riderapp-cluster', service: 'riderapp-service', confirm: 'CONFIRM' },
+      settings: rolledBack.settings,
+      execution: rolledBack.execution,
+      failure: { step: 'Prepare', error, cause: JSON.stringify({ errorType: error, errorMessage: message }) },
+    };
+
+    // Act
+    const { body } = build('failure', state);
+
+    // Assess
+    expect(body).not.toContain('the input could not be used');
+    expect(body).toContain(`Rollback failed at Prepare on an AWS or runtime error (${error}), not on its input, so nothing was done`);
+    expect(body).toContain('Nothing: the service was not updated.');
+  });
 });
 
 describe('subject', () => {

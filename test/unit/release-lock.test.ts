@@ -89,6 +89,30 @@ describe('ReleaseLock', () => {
     expect(order.slice(0, 2)).toEqual(['cool-down', 'release']);
   });
 
+  it.each([
+    { scenario: 'ECS lists the deployment it started for riderapp:14', deployments: [{ taskDefinition: TD14, createdAt: new Date('2025-03-04T10:14:00Z') }], cooldown: true },
+    { scenario: 'ECS lists no deployment of riderapp:14 since the execution started', deployments: [{ taskDefinition: TD14, createdAt: new Date('2025-03-01T09:00:00Z') }], cooldown: false },
+    { scenario: 'the service cannot be read', deployments: 'error' as const, cooldown: true },
+  ])('after UpdateService failed, starts the cool-down only when it took effect: $scenario', async ({ deployments, cooldown }) => {
+    // Prepare
+    const failure = { step: 'UpdateService', error: 'States.Timeout', cause: 'Task timed out after 60.00 seconds' };
+    const registration = { taskDefinitionArn: TD14, family: 'riderapp', revision: 14, registered: false, images: [], registeredAt: '2025-03-04T10:13:30.000Z' };
+    const checked: ReleaseLockDeps = {
+      ...deps,
+      serviceDeployments: async () => {
+        if (deployments === 'error') throw new Error('AccessDeniedException');
+        return deployments;
+      },
+    };
+
+    // Act
+    const result = await releaseLock(stateWith({ request: request(), failure, registration }), checked);
+
+    // Assess
+    expect(result.released).toBe(true);
+    expect(result.cooldownUntil !== undefined).toBe(cooldown);
+  });
+
   it('starts the cool-down when UpdateService failed after its call may have started a deployment', async () => {
     // Prepare
     const failure = { step: 'UpdateService', error: 'States.Timeout', cause: 'Task timed out after 60.00 seconds' };

@@ -376,7 +376,17 @@ export class RiderappWorld {
   }
 
   private findTaskDefinition(reference: string): DescribedTaskDefinition | undefined {
+    if (/^[A-Za-z0-9_-]+$/.test(reference)) {
+      // A family alone: its latest ACTIVE revision, as ECS answers.
+      const family = [...this.taskDefinitions.values()].filter((t) => t.taskDefinition.family === reference && t.taskDefinition.status !== 'INACTIVE');
+      return family.sort((a, b) => (b.taskDefinition.revision ?? 0) - (a.taskDefinition.revision ?? 0))[0];
+    }
     return this.taskDefinitions.get(toArn(reference));
+  }
+
+  /** Task definition revisions RegisterTaskDefinition created (a call rejected by a fault creates none). */
+  public registeredRevisions(): number[] {
+    return [...this.taskDefinitions.values()].map((t) => t.taskDefinition.revision ?? 0).filter((revision) => revision > 15);
   }
 
   private updateService(input: UpdateServiceCommandInput): { service: Service } {
