@@ -9,7 +9,7 @@ import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dynamoClient } from '../../lambdas/aws/clients';
 import { claimKey } from '../../lambdas/aws/idempotency';
-import { createStateTable } from '../../lambdas/aws/state-table';
+import { createStateTable, lockKey } from '../../lambdas/aws/state-table';
 import { REPEATED_NOTE } from '../../lambdas/notify/notify';
 import type { LocalRunResult } from '../../statemachine/local';
 import { type LossyClient, loseAnswers } from '../helpers/lost-answers';
@@ -249,6 +249,24 @@ describe('every side effect once per execution', () => {
 });
 
 describe('endings that say what really happened', () => {
+  it('does not end as LockReleaseFailed when DynamoDB freed the lock but its answer was lost', async () => {
+    // Prepare: the lock's DeleteItem commits, the answer is lost on the way back
+    const world = new RiderappWorld();
+    const key = lockKey(RIDERAPP.cluster, RIDERAPP.service);
+    lossy = loseAnswers(dynamoClient(), [{ command: 'DeleteItemCommand', when: (input) => (input.Key as { id?: { S?: string } }).id?.S === key }]);
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+    const next = await run(world, CONFIRMED_MANUAL_START);
+
+    // Assess
+    expect(lossy.lost()).toBe(1);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.statesEntered).not.toContain('LockReleaseFailed');
+    expect(world.runningTaskDefinition()).toBe('riderapp:14');
+    expect(next.output?.request?.actionReason).not.toBe('RollbackInProgress');
+  });
+
   it('does not end as NotificationFailed when Notify crashed after SNS took its message', async () => {
     // Prepare: every Notify attempt publishes (only the first reaches SNS: the others see the record), then the runtime dies
     const world = new RiderappWorld();
