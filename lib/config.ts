@@ -96,6 +96,21 @@ export interface AppConfig {
   readonly unhealthyHostAlarm: UnhealthyHostAlarmSettings;
   /** Retention of every log group (a CloudWatch Logs retention value). @default 30 */
   readonly logRetentionDays: number;
+  /**
+   * A role GitHub Actions assumes through OIDC for manual rollbacks (`githubRepository`, optional
+   * `githubEnvironments` and `githubOidcProviderArn`). @default - none
+   */
+  readonly githubActions?: GitHubActionsSettings;
+}
+
+/** The GitHub Actions role's settings (EcsAutoRollbackProps.githubActions). */
+export interface GitHubActionsSettings {
+  /** `owner/name` */
+  readonly repository: string;
+  /** @default - any run of the repository */
+  readonly environments?: readonly string[];
+  /** The account's GitHub OIDC provider. @default - a new one */
+  readonly oidcProviderArn?: string;
 }
 
 /** A configuration error; the message names the field and the bad value. */
@@ -152,6 +167,9 @@ export const CONFIG_KEYS = [
   ...SETTING_KEYS,
   'region',
   'account',
+  'githubRepository',
+  'githubEnvironments',
+  'githubOidcProviderArn',
 ] as const;
 
 /** The retention values CloudWatch Logs accepts. */
@@ -178,6 +196,12 @@ const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0
 const EMAIL_PATTERN = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
+/** GitHub owner (up to 39 characters) / repository name (up to 100). */
+export const GITHUB_REPOSITORY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
+/** A GitHub environment name as it appears in the OIDC token's `sub`: no wildcard or claim separator. */
+export const GITHUB_ENVIRONMENT_PATTERN = /^[^*?:\p{Cc}]{1,255}$/u;
+/** GitHub's OIDC provider in IAM. */
+const GITHUB_OIDC_PROVIDER_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 
 /** Default names that follow from the project name (the seed pipeline's conventions). */
 export function defaultNames(project: string): {
@@ -322,6 +346,9 @@ const TEXT = {
   kmsKeyArn: text('a KMS key ARN', KMS_KEY_ARN_PATTERN),
   region: text('an AWS region such as us-east-1', REGION_PATTERN),
   account: text('a 12-digit AWS account id', ACCOUNT_PATTERN),
+  githubRepository: text('a GitHub repository as owner/name', GITHUB_REPOSITORY_PATTERN),
+  githubEnvironment: text('GitHub environment name (no *, ? or :)', GITHUB_ENVIRONMENT_PATTERN),
+  githubOidcProviderArn: text('the ARN of the oidc-provider/token.actions.githubusercontent.com', GITHUB_OIDC_PROVIDER_ARN_PATTERN),
 };
 
 /** Email addresses: a list, JSON text of one, or comma-separated text (`-c notificationEmails=a@x.io,b@x.io`). */
@@ -561,6 +588,9 @@ function configSchema(project: string) {
       ...SETTINGS_SHAPE,
       region: z.optional(TEXT.region),
       account: z.optional(TEXT.account),
+      githubRepository: z.optional(TEXT.githubRepository),
+      githubEnvironments: z.optional(listOf('GitHub environment name', TEXT.githubEnvironment, true)),
+      githubOidcProviderArn: z.optional(TEXT.githubOidcProviderArn),
     }),
     z.transform((raw, payload: Payload): AppConfig => {
       if (raw.topicArn !== undefined && raw.notificationEmails.length > 0) {
@@ -582,6 +612,11 @@ function configSchema(project: string) {
           raw.operationsEmails,
         );
       }
+      for (const key of ['githubEnvironments', 'githubOidcProviderArn'] as const) {
+        if (raw[key] !== undefined && raw.githubRepository === undefined) {
+          report(payload, [key], `only applies with githubRepository, got ${show(raw[key])}`, raw[key]);
+        }
+      }
       const settings = settingsOf(raw, payload);
       return {
         project,
@@ -594,6 +629,13 @@ function configSchema(project: string) {
         operationsEmails: raw.operationsTopicArn === undefined ? (raw.operationsEmails ?? raw.notificationEmails) : [],
         ...(raw.operationsTopicArn !== undefined && { operationsTopicArn: raw.operationsTopicArn }),
         ...settings,
+        ...(raw.githubRepository !== undefined && {
+          githubActions: {
+            repository: raw.githubRepository,
+            ...(raw.githubEnvironments !== undefined && { environments: raw.githubEnvironments }),
+            ...(raw.githubOidcProviderArn !== undefined && { oidcProviderArn: raw.githubOidcProviderArn }),
+          },
+        }),
       };
     }),
   );

@@ -29,6 +29,7 @@ import {
 } from './config';
 import { RollbackDashboard } from './constructs/dashboard';
 import { type TaskFunctionSettings, TaskFunctions } from './constructs/functions';
+import { checkGitHubActions, type GitHubActionsOptions, GitHubActionsRole } from './constructs/github-actions-role';
 import { LockReleaseRule } from './constructs/lock-release';
 import { Notifications } from './constructs/notifications';
 import { OperationsAlarms } from './constructs/operations';
@@ -210,6 +211,14 @@ export interface EcsAutoRollbackProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly topicKeyRemovalPolicy?: RemovalPolicy;
+  /**
+   * Create an IAM role that GitHub Actions workflows of this repository assume through GitHub's OIDC
+   * provider (`aws-actions/configure-aws-credentials` with `role-to-assume`) to start and follow
+   * manual rollbacks: allowed only what {@link EcsAutoRollback.grantStart} grants. Uses the account's
+   * existing GitHub OIDC provider when given (there is one per account), else creates one.
+   * @default - no role
+   */
+  readonly githubActions?: GitHubActionsOptions;
 }
 
 /** Name of the state machine deployed for a project (the one `ecs-rollback --project` finds). */
@@ -280,6 +289,8 @@ export class EcsAutoRollback extends Construct {
   public readonly lockRelease: LockReleaseRule;
   /** The alarms on the stack's own failures and the operations topic they go to. */
   public readonly operations: OperationsAlarms;
+  /** The role GitHub Actions assumes for manual rollbacks (with `props.githubActions`). */
+  public readonly githubActionsRole?: iam.Role;
 
   public constructor(scope: Construct, id: string, props: EcsAutoRollbackProps) {
     super(scope, id);
@@ -464,6 +475,16 @@ export class EcsAutoRollback extends Construct {
     this.functions = this.tasks.functions;
     this.alarms = this.triggers.alarms;
     this.deadLetterQueue = this.triggers.deadLetterQueue;
+
+    if (props.githubActions !== undefined) {
+      const github = new GitHubActionsRole(this, 'GitHubActions', {
+        ...checkGitHubActions('githubActions', props.githubActions),
+        description: `GitHub Actions (${props.githubActions.repository}): start and follow manual rollbacks of ${stateMachineName(project)}`,
+      });
+      this.grantStart(github.role);
+      acknowledgeWildcards(github.role, this.startGrants());
+      this.githubActionsRole = github.role;
+    }
   }
 
   /**
@@ -472,26 +493,32 @@ export class EcsAutoRollback extends Construct {
    * and ListStateMachines (which has no resource-level permissions) to find it by project.
    */
   public grantStart(grantee: iam.IGrantable): iam.Grant {
-    const stack = Stack.of(this);
-    const executions = stack.formatArn({
+    const [first, ...rest] = this.startGrants().map(({ statement }) =>
+      iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources }),
+    );
+    return rest.reduce((all, grant) => all.combine(grant), first as iam.Grant);
+  }
+
+  /** What grantStart grants, with the reason of each wildcard (for cdk-nag's IAM5). */
+  private startGrants(): Grant[] {
+    const executions = Stack.of(this).formatArn({
       service: 'states',
       resource: 'execution',
       resourceName: `${this.stateMachine.stateMachineName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['states:StartExecution', 'states:ListExecutions'],
-      resourceArns: [this.stateMachine.stateMachineArn],
-    })
-      .combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
-          resourceArns: [executions],
-        }),
-      )
-      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:ListStateMachines'], resourceArns: ['*'] }));
+    const allow = (actions: string[], resources: string[]): iam.PolicyStatement => new iam.PolicyStatement({ actions, resources });
+    return [
+      { statement: allow(['states:StartExecution', 'states:ListExecutions'], [this.stateMachine.stateMachineArn]) },
+      {
+        statement: allow(['states:DescribeExecution', 'states:GetExecutionHistory'], [executions]),
+        wildcardReason: "The executions of this state machine only (execution:<name>:*): their names are chosen when they start.",
+      },
+      {
+        statement: allow(['states:ListStateMachines'], ['*']),
+        wildcardReason: 'states:ListStateMachines has no resource-level permissions; ecs-rollback --project finds the state machine by name with it.',
+      },
+    ];
   }
 
   private resolveServices(project: string, given: readonly WatchedService[] | undefined): ResolvedService[] {

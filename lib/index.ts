@@ -14,6 +14,7 @@ export {
   type AppConfig,
   ConfigError,
   type ContextGetter,
+  type GitHubActionsSettings,
   type LoadOptions,
   loadConfig,
   type ProbeSettings,
@@ -22,4 +23,5 @@ export {
   type TreatMissingData,
   type UnhealthyHostAlarmSettings,
 } from './config';
+export type { GitHubActionsOptions } from './constructs/github-actions-role';
 export { propsFromConfig, RollbackStack, type RollbackStackProps, stackName } from './rollback-stack';

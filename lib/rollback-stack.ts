@@ -50,6 +50,12 @@ export class RollbackStack extends Stack {
       value: this.rollback.dashboard.dashboardUrl,
       description: 'CloudWatch dashboard: rollbacks by ending and service, time to recovered, the system health',
     });
+    if (this.rollback.githubActionsRole !== undefined) {
+      new CfnOutput(this, 'GitHubActionsRoleArn', {
+        value: this.rollback.githubActionsRole.roleArn,
+        description: 'role-to-assume of aws-actions/configure-aws-credentials (repository variable ECS_ROLLBACK_ROLE_ARN)',
+      });
+    }
   }
 
   public get table(): StateTable {
@@ -96,6 +102,15 @@ export function propsFromConfig(scope: Construct, config: AppConfig): EcsAutoRol
     probe: config.probe,
     unhealthyHostAlarm: config.unhealthyHostAlarm,
     logRetentionDays: config.logRetentionDays,
+    ...(config.githubActions !== undefined && {
+      githubActions: {
+        repository: config.githubActions.repository,
+        ...(config.githubActions.environments !== undefined && { environments: config.githubActions.environments }),
+        ...(config.githubActions.oidcProviderArn !== undefined && {
+          oidcProvider: iam.OidcProviderNative.fromOidcProviderArn(scope, 'GitHubOidcProvider', config.githubActions.oidcProviderArn),
+        }),
+      },
+    }),
   };
 
   function watchedService(parent: Construct, id: string, service: ServiceSettings): WatchedService {
