@@ -36,13 +36,51 @@ describe('ECS request throttling as token buckets on the modelled clock', () => 
     expect(burst.filter(Boolean)).toHaveLength(throttle.limitOf('UpdateService').capacity);
   });
 
-  it('labels every figure the guide does not state as an estimate, including actions it does not list', () => {
+  it('shares one bucket between the actions of a category: ListTasks finds it empty after DescribeTasks drained it', () => {
+    // Prepare
+    let now = 0;
+    const throttle = new RequestThrottle(() => now);
+    const capacity = throttle.limitOf('DescribeTasks').capacity;
+    for (let i = 0; i < capacity; i += 1) throttle.take('DescribeTasks');
+
     // Act
-    const unsourced = ECS_REQUEST_LIMITS.filter((limit) => limit.group !== 'cluster read' && limit.estimate === undefined);
+    const listTasks = throttle.take('ListTasks');
+    const describeServices = throttle.take('DescribeServices');
+    now += 1000;
+    const afterOneSecond = Array.from({ length: 25 }, () => throttle.take('ListTasks'));
 
     // Assess
-    expect(unsourced).toEqual([]);
-    expect(new RequestThrottle(() => 0).limitOf('ListAttributes')).toBe(UNLISTED_ACTION_LIMIT);
+    expect(throttle.limitOf('ListTasks')).toBe(throttle.limitOf('DescribeTasks'));
+    expect(listTasks).toBe(false);
+    expect(describeServices).toBe(true);
+    expect(afterOneSecond.filter(Boolean)).toHaveLength(throttle.limitOf('ListTasks').refillPerSecond);
+  });
+
+  it('gives every ECS action the rollback calls a bucket of the guide, and labels an unlisted action as an estimate', () => {
+    // Prepare
+    const called = [
+      'DescribeServices',
+      'UpdateService',
+      'ListTasks',
+      'DescribeTasks',
+      'DescribeTaskDefinition',
+      'RegisterTaskDefinition',
+      'ListServiceDeployments',
+      'DescribeServiceDeployments',
+      'DescribeServiceRevisions',
+      'TagResource',
+      'ListTagsForResource',
+    ];
+    const throttle = new RequestThrottle(() => 0);
+
+    // Act
+    const unlisted = called.filter((action) => throttle.limitOf(action) === UNLISTED_ACTION_LIMIT);
+    const estimated = ECS_REQUEST_LIMITS.filter((limit) => limit.estimate !== undefined);
+
+    // Assess
+    expect(unlisted).toEqual([]);
+    expect(estimated).toEqual([]);
+    expect(throttle.limitOf('StopServiceDeployment')).toBe(UNLISTED_ACTION_LIMIT);
     expect(UNLISTED_ACTION_LIMIT.estimate).toMatch(/^estimate/);
   });
 });
@@ -81,7 +119,7 @@ describe('the stand-in with throttling', () => {
     expect(standIn.calls.all().filter((c) => c.errorCode === 'ThrottlingException')).toHaveLength(1);
   });
 
-  it('throttles each action in its own bucket: UpdateService is not refused because DescribeServices ran dry', async () => {
+  it('throttles each category in its own bucket: UpdateService is not refused because DescribeServices ran dry', async () => {
     // Prepare
     const limit = standIn.throttle?.limitOf('DescribeServices');
     for (let i = 0; i < (limit?.capacity ?? 0) + 1; i += 1) {
