@@ -4,6 +4,7 @@
  * execution waits (a Wait state, a Lambda's modelled latency, ProbeHealth's backoff), to the
  * earliest instant one of them waits for, so 50 executions see one consistent clock.
  */
+import { BACKOFF_SLEEP } from '../lambdas/aws/client-options';
 import type { ServiceConfig } from '../lambdas/shared/types';
 import type { Bundles } from '../local/harness/bundles';
 import { isDeploymentFailed } from '../local/harness/scenarios';
@@ -49,6 +50,8 @@ export interface ConcurrentFigures {
   /** Throttles injected. */
   readonly injected: number;
   readonly retriedStates: number;
+  /** Calls the SDK retried itself (reads after a throttle or a transient error), each after a backoff in modelled time. */
+  readonly sdkRetries: number;
   readonly calls: number;
   readonly peakCallsPerRealSecond: number;
   readonly peakCallsPerModelledSecond: number;
@@ -183,6 +186,7 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
     bundles,
     ...(aws ? { throttling: true } : {}),
   });
+  let cleanupSleep = () => {};
   try {
     const { model, standIn } = world;
     const seen = model.emitted.length;
@@ -203,6 +207,18 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
     const time = new SharedModelledTime(world);
     const probeDeps = world.functions.ProbeHealth.deps;
     if (probeDeps !== undefined) probeDeps['sleep'] = (ms: number) => time.sleep(ms);
+    // The SDK's own backoffs (reads retried after a throttle) wait in modelled time too, so the buckets refill while they wait.
+    const sdkBackoffs: number[] = [];
+    const globals = globalThis as Record<symbol, unknown>;
+    const previousSleep = globals[BACKOFF_SLEEP];
+    globals[BACKOFF_SLEEP] = (ms: number) => {
+      sdkBackoffs.push(ms);
+      return time.sleep(ms);
+    };
+    cleanupSleep = () => {
+      if (previousSleep === undefined) delete globals[BACKOFF_SLEEP];
+      else globals[BACKOFF_SLEEP] = previousSleep;
+    };
 
     let inFlight = 0;
     let peakLambdaConcurrency = 0;
@@ -274,6 +290,7 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
       injected: aws ? 0 : injectedThrottles(count).reduce((n, f) => n + f.times, 0),
       throttled: calls.filter((c) => c.errorCode !== undefined && /Throttl/.test(c.errorCode)).length,
       retriedStates: results.reduce((n, r) => n + r.retried.length, 0),
+      sdkRetries: sdkBackoffs.length,
       calls: calls.length,
       peakCallsPerRealSecond: peakPerWindow(calls.map((c) => c.realTime)),
       peakCallsPerModelledSecond: peakPerWindow(calls.map((c) => c.modelTime)),
@@ -288,6 +305,7 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
       ...(standIn.throttle === undefined ? {} : { throttledByAction: Object.fromEntries(standIn.throttle.counts) }),
     };
   } finally {
+    cleanupSleep();
     await world.dispose();
   }
 }

@@ -1,4 +1,4 @@
-import { AwsCallError, TransientAwsError } from '../shared/errors';
+import { AwsCallError, ThrottledAwsError, TransientAwsError } from '../shared/errors';
 
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
@@ -15,6 +15,20 @@ const TRANSIENT_NAMES = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+]);
+
+/** Error names AWS services give a call refused for its request rate. */
+const THROTTLING_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'Throttled',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
 ]);
 
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
@@ -38,8 +52,15 @@ export function isTransientAwsError(error: unknown): boolean {
   return e.$fault === 'server' || (status !== undefined && (status >= 500 || status === 429));
 }
 
+/** True when AWS refused the call for its request rate (a throttle: HTTP 429 or a throttling error name). */
+export function isThrottlingAwsError(error: unknown): boolean {
+  const e = (error ?? {}) as SdkErrorShape;
+  return (e.name !== undefined && THROTTLING_NAMES.has(e.name)) || e.$metadata?.httpStatusCode === 429;
+}
+
 /**
  * Runs one AWS call and maps its failure to a typed error the ASL understands:
+ * ThrottledAwsError (a throttle, retried by the state machine with a larger budget),
  * TransientAwsError (retried by the state machine) or AwsCallError (goes to the failure path).
  * Errors of our own (RollbackError) pass through unchanged.
  */
@@ -50,6 +71,7 @@ export async function awsCall<T>(operation: string, call: () => Promise<T>): Pro
     if (error instanceof Error && 'transient' in error) throw error;
     const e = error as SdkErrorShape;
     const detail = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+    if (isThrottlingAwsError(error)) throw new ThrottledAwsError(operation, detail, { cause: error });
     if (isTransientAwsError(error)) throw new TransientAwsError(operation, detail, { cause: error });
     throw new AwsCallError(operation, detail, { cause: error });
   }

@@ -54,6 +54,24 @@ export class TransientAwsError extends RollbackError {
   }
 }
 
+/**
+ * AWS refused a call for its request rate (ThrottlingException, 429, ...): transient like
+ * TransientAwsError, but with a larger retry budget of its own in the ASL, because under a burst
+ * (many services rolled back at once) the account's token bucket refills only at its sustained rate
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/request-throttling.html).
+ */
+export class ThrottledAwsError extends RollbackError {
+  public override name = 'ThrottledAwsError' as const;
+  public override readonly transient = true;
+  public constructor(
+    public readonly operation: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${operation}: ${message}`, options);
+  }
+}
+
 /** An AWS call failed for good (access denied, invalid parameter, ...). */
 export class AwsCallError extends RollbackError {
   public override name = 'AwsCallError' as const;
@@ -74,6 +92,7 @@ export const ERROR_CLASSES = {
   TargetNotFoundError,
   ConfigurationError,
   TransientAwsError,
+  ThrottledAwsError,
   AwsCallError,
 } as const;
 
@@ -87,7 +106,7 @@ export const ERROR_NAMES = Object.keys(ERROR_CLASSES) as ErrorName[];
  * (access denied, an invalid parameter) and any other name (a TypeError: a bug) give the same
  * answer again, so they go straight to the failure notification (the Tasks' Catch).
  */
-export const TRANSIENT_ERROR_NAMES: readonly ErrorName[] = ['TransientAwsError'];
+export const TRANSIENT_ERROR_NAMES: readonly ErrorName[] = ['TransientAwsError', 'ThrottledAwsError'];
 
 /**
  * Lambda service errors that Step Functions reports for an invoke, all transient: retried with

@@ -16,6 +16,7 @@ const CLEAN_CONCURRENT: ConcurrentFigures = {
   throttled: 200,
   injected: 200,
   retriedStates: 50,
+  sdkRetries: 120,
   calls: 3800,
   peakCallsPerRealSecond: 1300,
   peakCallsPerModelledSecond: 700,

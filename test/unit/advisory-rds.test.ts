@@ -2,7 +2,7 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient, RDSS
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { findDatabaseSnapshots, newestAutomatedSnapshotBefore } from '../../lambdas/aws/rds-snapshots';
-import { AwsCallError, TransientAwsError } from '../../lambdas/shared/errors';
+import { AwsCallError, ThrottledAwsError } from '../../lambdas/shared/errors';
 
 const rdsMock = mockClient(RDSClient);
 const client = new RDSClient({ region: 'us-east-1' });
@@ -96,7 +96,7 @@ describe('RDS snapshots for the database advice', () => {
 
   it.each([
     ['AccessDenied', 'client', 403, AwsCallError],
-    ['Throttling', 'client', 400, TransientAwsError],
+    ['Throttling', 'client', 400, ThrottledAwsError],
   ] as const)('maps an RDS %s error to %O', async (name, fault, status, errorClass) => {
     // Prepare
     rdsMock.on(DescribeDBInstancesCommand).rejects(new RDSServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message: 'no' }));

@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deps, handler } from '../../lambdas/notify/handler';
-import { TransientAwsError, ValidationError } from '../../lambdas/shared/errors';
+import { ThrottledAwsError, ValidationError } from '../../lambdas/shared/errors';
 import type { NotificationKind, NotifyInput, RollbackState } from '../../lambdas/shared/types';
 
 const TOPIC_ARN = vi.hoisted(() => {
@@ -131,7 +131,7 @@ describe('Notify', () => {
     const addMetric = vi.spyOn(deps.metrics, 'singleMetric');
 
     // Act & Assess
-    await expect(handler({ kind: 'success', state: rolledBack })).rejects.toThrow(TransientAwsError);
+    await expect(handler({ kind: 'success', state: rolledBack })).rejects.toThrow(ThrottledAwsError);
     expect(addMetric).not.toHaveBeenCalled();
     addMetric.mockRestore();
   });

@@ -15,7 +15,7 @@ import { claimKey } from '../../lambdas/aws/idempotency';
 import { REASONS } from '../../lambdas/core/reasons';
 import { handler } from '../../lambdas/prepare/handler';
 import { type PrepareDeps, prepare } from '../../lambdas/prepare/prepare';
-import { ServiceNotFoundError, TransientAwsError, ValidationError } from '../../lambdas/shared/errors';
+import { ServiceNotFoundError, ThrottledAwsError, ValidationError } from '../../lambdas/shared/errors';
 import type { RollbackState, ServiceConfig } from '../../lambdas/shared/types';
 import { prepareDepsFor } from '../helpers/prepare-deps';
 
@@ -363,7 +363,7 @@ describe('Prepare decides what to do with a trigger', () => {
     expect(putsTo('lock#')).toHaveLength(0);
   });
 
-  it('reports ECS throttling as a TransientAwsError so the state machine retries Prepare', async () => {
+  it('reports ECS throttling as a ThrottledAwsError so the state machine retries Prepare with its throttling budget', async () => {
     // Prepare
     ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
@@ -371,7 +371,7 @@ describe('Prepare decides what to do with a trigger', () => {
     const outcome = prepare(stateFor(event('ecs-deployment-failed')), deps);
 
     // Assess
-    await expect(outcome).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(outcome).rejects.toBeInstanceOf(ThrottledAwsError);
   });
 });
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createStateTable } from '../../lambdas/aws/state-table';
 import { handler } from '../../lambdas/release-lock/handler';
 import { releaseLock, type ReleaseLockDeps } from '../../lambdas/release-lock/release';
-import { TransientAwsError } from '../../lambdas/shared/errors';
+import { ThrottledAwsError } from '../../lambdas/shared/errors';
 import type { RollbackRequest, RollbackState } from '../../lambdas/shared/types';
 
 const CLUSTER = 'riderapp-cluster';
@@ -186,7 +186,7 @@ describe('ReleaseLock', () => {
     expect(result).toEqual({ released: false });
   });
 
-  it('reports DynamoDB throttling as a TransientAwsError so the state machine retries', async () => {
+  it('reports DynamoDB throttling as a ThrottledAwsError so the state machine retries', async () => {
     // Prepare
     dynamoMock
       .on(DeleteItemCommand)
@@ -196,7 +196,7 @@ describe('ReleaseLock', () => {
     const outcome = releaseLock(stateWith({ request: request({ action: 'watch' }) }), deps);
 
     // Assess
-    await expect(outcome).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(outcome).rejects.toBeInstanceOf(ThrottledAwsError);
   });
 });
 

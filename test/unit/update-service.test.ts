@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AwsCallError,
   ServiceNotFoundError,
-  TransientAwsError,
+  ThrottledAwsError,
   ValidationError,
 } from '../../lambdas/shared/errors';
 import type { RollbackState } from '../../lambdas/shared/types';
@@ -130,7 +130,7 @@ describe('UpdateService', () => {
   });
 
   it.each([
-    ['throttling is retried by the state machine', { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }, TransientAwsError],
+    ['throttling is retried by the state machine', { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }, ThrottledAwsError],
     ['access denied goes to the failure path', { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } }, AwsCallError],
   ])('maps an UpdateService error: %s', async (_scenario, sdkError, expected) => {
     // Prepare
@@ -207,7 +207,7 @@ describe('UpdateService records the rollback deployment for the loop guard', () 
       .resolves({});
 
     // Act
-    await expect(handler(state())).rejects.toThrow(TransientAwsError);
+    await expect(handler(state())).rejects.toThrow(ThrottledAwsError);
     const deployment = await handler(state());
 
     // Assess
