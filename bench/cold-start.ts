@@ -5,7 +5,7 @@
  * naively: unminified, @aws-sdk/* left external so node loads the SDK from node_modules.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,11 +43,12 @@ export function bundlePart(inputPath: string): string {
 
 /** Builds one function as BUNDLING does (harness mapping), with a metafile: its largest parts. */
 export async function bundleComposition(id: TaskFunctionId, top = 4): Promise<[string, number][]> {
+  // write: false: nothing lands on disk, the outfile only names the output.
   const result = await build({
     ...esbuildOptionsFrom(BUNDLING),
     sourcemap: false,
     entryPoints: [join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts')],
-    outfile: join(NAIVE_DIR, '..', 'composition', `${TASK_FUNCTIONS[id].dir}.mjs`),
+    outfile: join(PROJECT_ROOT, 'composition', `${TASK_FUNCTIONS[id].dir}.mjs`),
     write: false,
     metafile: true,
     absWorkingDir: PROJECT_ROOT,
@@ -59,13 +60,21 @@ export async function bundleComposition(id: TaskFunctionId, top = 4): Promise<[s
   return [...parts].sort((a, b) => b[1] - a[1]).slice(0, top);
 }
 
-/** Where the naive bundles go: inside the project, so node finds @aws-sdk/* in node_modules. */
-export const NAIVE_DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'ecs-rollback-bench', 'naive');
+/** Where the naive bundles' folders go: inside the project, so node finds @aws-sdk/* in node_modules. */
+export const NAIVE_CACHE = join(PROJECT_ROOT, 'node_modules', '.cache');
 
-/** Builds the naive bundles (unminified, SDK external, no source map); returns their paths by function. */
-export async function buildNaiveBundles(): Promise<Record<TaskFunctionId, string>> {
-  rmSync(NAIVE_DIR, { recursive: true, force: true });
-  mkdirSync(NAIVE_DIR, { recursive: true });
+/**
+ * A fresh folder of its own for one run's naive bundles (node_modules/.cache/ecs-rollback-bench-XXXXXX),
+ * so that two runs (a bench and a test, two benches) never build into or delete each other's.
+ */
+export function naiveDir(): string {
+  mkdirSync(NAIVE_CACHE, { recursive: true });
+  return mkdtempSync(join(NAIVE_CACHE, 'ecs-rollback-bench-'));
+}
+
+/** Builds the naive bundles (unminified, SDK external, no source map) into `dir`; returns their paths by function. */
+export async function buildNaiveBundles(dir: string): Promise<Record<TaskFunctionId, string>> {
+  mkdirSync(dir, { recursive: true });
   const ids = Object.keys(TASK_FUNCTIONS) as TaskFunctionId[];
   await build({
     entryPoints: ids.map((id) => ({ in: join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts'), out: `${TASK_FUNCTIONS[id].dir}/index` })),
@@ -76,12 +85,12 @@ export async function buildNaiveBundles(): Promise<Record<TaskFunctionId, string
     minify: false,
     external: ['@aws-sdk/*'],
     ...(BUNDLING.banner === undefined ? {} : { banner: { js: BUNDLING.banner } }),
-    outdir: NAIVE_DIR,
+    outdir: dir,
     outExtension: { '.js': '.mjs' },
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'warning',
   });
-  return Object.fromEntries(ids.map((id) => [id, join(NAIVE_DIR, TASK_FUNCTIONS[id].dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
+  return Object.fromEntries(ids.map((id) => [id, join(dir, TASK_FUNCTIONS[id].dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
 }
 
 const LOAD_SCRIPT =
@@ -110,13 +119,29 @@ function sizes(file: string): { bytes: number; gzipBytes: number } {
   return { bytes: statSync(file).size, gzipBytes: gzipSync(readFileSync(file), { level: 9 }).length };
 }
 
-/** Measures every function: `samples` fresh processes per variant, interleaved so drift hits all alike. */
+/**
+ * Measures every function: `samples` fresh processes per variant, interleaved so drift hits all
+ * alike. The naive bundles go to a folder of this run's own (naiveDir), removed at the end.
+ */
 export async function measureColdStart(
   assets: Readonly<Record<string, string>>,
   environments: Readonly<Record<string, Readonly<Record<string, string>>>>,
   samples = 11,
 ): Promise<ColdStartRow[]> {
-  const naive = await buildNaiveBundles();
+  const dir = naiveDir();
+  try {
+    return await measureWithNaive(assets, environments, samples, await buildNaiveBundles(dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureWithNaive(
+  assets: Readonly<Record<string, string>>,
+  environments: Readonly<Record<string, Readonly<Record<string, string>>>>,
+  samples: number,
+  naive: Record<TaskFunctionId, string>,
+): Promise<ColdStartRow[]> {
   const rows: ColdStartRow[] = [];
   for (const id of Object.keys(TASK_FUNCTIONS) as TaskFunctionId[]) {
     const asset = assets[id];

@@ -3,6 +3,7 @@
  * `npm run -s bench -- --json` prints.
  */
 import { AWS_TIMINGS, formatFigure, type TimingFact } from '../local/stand-in/aws-timings';
+import { ECS_REQUEST_LIMITS, ECS_THROTTLING_SOURCE, UNLISTED_ACTION_LIMIT } from '../local/stand-in/throttling';
 import type { ColdStartRow } from './cold-start';
 import type { Comparison, ScenarioSummary, SideSummary } from './compare';
 import type { ConcurrentFigures } from './concurrent';
@@ -18,7 +19,21 @@ export interface SynthRow {
   readonly startupMs: number;
   readonly templateBytes: number;
   readonly resources: number;
+  /** EventBridge rules (the trigger patterns split to fit 2,048 characters, plus the lock release rule). */
+  readonly rules?: number;
+  /** IAM managed policies (per-service grants split by size). */
+  readonly managedPolicies?: number;
 }
+
+/**
+ * The account quotas the concurrent run is compared with: Step Functions StartExecution (Standard,
+ * US East (N. Virginia), US West (Oregon), Europe (Ireland); 800 / 150 elsewhere) and Lambda's
+ * concurrent executions per Region.
+ */
+export const ACCOUNT_QUOTAS = {
+  startExecution: { bucket: 1300, refillPerSecond: 300, source: 'https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html#service-limits-api-action-throttling-general' },
+  lambdaConcurrency: { value: 1000, source: 'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html' },
+} as const;
 
 /** Everything one run measured. */
 export interface BenchReport {
@@ -120,6 +135,12 @@ export function targetVerdicts(report: BenchReport): TargetVerdict[] {
         : slow.map((row) => `${row.id} ${times(row.loadWithSourceMapsMs / row.naiveLoadMs)}`).join(', '),
     met: slow.length === 0,
   });
+  const c = report.concurrent;
+  verdicts.push({
+    target: `${c.executions} concurrent rollbacks against ECS's request throttling: every one succeeded, none duplicated`,
+    measured: `${c.succeeded}/${c.executions} succeeded, ${c.duplicated} duplicated, ${c.notRolledBack.length} not back on :14; last service recovered ${seconds(c.lastRecoveredModelMs)} after the triggers`,
+    met: c.succeeded === c.executions && c.duplicated === 0 && c.notRolledBack.length === 0,
+  });
   const fifty = report.synth.find((row) => row.services === 50);
   if (fifty !== undefined) verdicts.push({ target: '50 services synth ≤ 30 s', measured: seconds(fifty.synthMs), met: fifty.synthMs <= TARGETS.synth50Ms });
   return verdicts;
@@ -138,7 +159,7 @@ export interface BenchJson {
   readonly sensitivity: Comparison['sensitivity'];
   readonly timings: Record<string, TimingFact>;
   readonly bundles: Record<string, { minifiedBytes: number; gzipBytes: number; loadMs: number; loadVsNaive: number }>;
-  readonly synth: Record<string, { seconds: number; templateBytes: number; resources: number }>;
+  readonly synth: Record<string, { seconds: number; templateBytes: number; resources: number; rules?: number; managedPolicies?: number }>;
   readonly concurrent: { executions: number; succeeded: number; duplicated: number; lost: number; [key: string]: unknown };
   readonly targets: TargetVerdict[];
   readonly broken: readonly string[];
@@ -174,13 +195,30 @@ export function toJson(report: BenchReport): BenchJson {
     bundles: Object.fromEntries(
       report.coldStart.map((row) => [row.id, { minifiedBytes: row.bytes, gzipBytes: row.gzipBytes, loadMs: row.loadWithSourceMapsMs, loadVsNaive: row.loadWithSourceMapsMs / row.naiveLoadMs }]),
     ),
-    synth: Object.fromEntries(report.synth.map((row) => [String(row.services), { seconds: row.synthMs / 1000, templateBytes: row.templateBytes, resources: row.resources }])),
+    synth: Object.fromEntries(
+      report.synth.map((row) => [
+        String(row.services),
+        {
+          seconds: row.synthMs / 1000,
+          templateBytes: row.templateBytes,
+          resources: row.resources,
+          ...(row.rules === undefined ? {} : { rules: row.rules }),
+          ...(row.managedPolicies === undefined ? {} : { managedPolicies: row.managedPolicies }),
+        },
+      ]),
+    ),
     concurrent: {
       ...c,
       executions: c.services,
       succeeded: c.succeeded,
       duplicated: c.updateServiceNotOnce.filter(([, n]) => n > 1).length + c.notificationNotOnce.filter(([, n]) => n > 1).length,
       lost: c.updateServiceNotOnce.filter(([, n]) => n === 0).length + c.notificationNotOnce.filter(([, n]) => n === 0).length,
+      lastRecoveredSeconds: c.lastRecoveredModelMs / 1000,
+      throttles: c.throttled,
+      retries: { sdk: c.sdkRetries, stateMachine: c.retriedStates },
+      peakLambdaConcurrency: c.peakLambdaConcurrency,
+      peakStartExecutionsPerSecond: c.peakStartExecutionsPerSecond,
+      quotas: ACCOUNT_QUOTAS,
     },
     targets: targetVerdicts(report),
     broken: report.broken,
@@ -346,28 +384,60 @@ const COLD_HEADER = [
 ];
 
 function synthRows(report: BenchReport): string[][] {
-  return report.synth.map((row) => [String(row.services), seconds(row.synthMs), seconds(row.startupMs), kib(row.templateBytes), String(row.resources)]);
+  return report.synth.map((row) => [
+    String(row.services),
+    seconds(row.synthMs),
+    seconds(row.startupMs),
+    kib(row.templateBytes),
+    String(row.resources),
+    row.rules === undefined ? '' : String(row.rules),
+    row.managedPolicies === undefined ? '' : String(row.managedPolicies),
+  ]);
 }
 
-const SYNTH_HEADER = ['services', 'synth (loadConfig + stack + app.synth)', 'process start-up before it', 'template', 'resources'];
+const SYNTH_HEADER = ['services', 'synth (loadConfig + stack + app.synth)', 'process start-up before it', 'template', 'resources', 'EventBridge rules', 'IAM managed policies'];
 
 function concurrentRows(report: BenchReport): string[][] {
   const c = report.concurrent;
   return [
     ['executions', `${c.services} at once, one per service`],
     ['succeeded', `${c.succeeded} (${c.statuses.map(([s, n]) => `${s} ${n}`).join(', ')})`],
+    ['duplicated (a service with > 1 accepted UpdateService or success notification)', String(c.duplicated)],
     ['services with ≠ 1 accepted UpdateService', String(c.updateServiceNotOnce.length)],
     ['services with ≠ 1 success notification', String(c.notificationNotOnce.length)],
     ['services not back on :14', String(c.notRolledBack.length)],
-    ['throttling answers (injected)', `${c.throttled} (${c.injected})`],
+    ['last service recovered (modelled, after the triggers)', seconds(c.lastRecoveredModelMs)],
+    [c.injected > 0 ? 'throttling answers (injected)' : 'throttling answers', c.injected > 0 ? `${c.throttled} (${c.injected})` : String(c.throttled)],
+    ['SDK retries (backoff in modelled time)', String(c.sdkRetries)],
     ['ASL retries taken', String(c.retriedStates)],
     ['AWS calls', String(c.calls)],
+    [
+      'Lambda concurrency needed (peak invocations in flight)',
+      `${c.peakLambdaConcurrency} (account default ${ACCOUNT_QUOTAS.lambdaConcurrency.value.toLocaleString('en-US')} per Region: ${ACCOUNT_QUOTAS.lambdaConcurrency.source})`,
+    ],
+    [
+      'StartExecution rate needed (peak per second)',
+      `${c.peakStartExecutionsPerSecond} (Standard: bucket ${ACCOUNT_QUOTAS.startExecution.bucket.toLocaleString('en-US')}, ${ACCOUNT_QUOTAS.startExecution.refillPerSecond}/s in us-east-1, us-west-2, eu-west-1; 800, 150/s elsewhere: ${ACCOUNT_QUOTAS.startExecution.source})`,
+    ],
     ['peak calls / s (real)', String(c.peakCallsPerRealSecond)],
     ['peak calls / s (modelled)', String(c.peakCallsPerModelledSecond)],
     ['state transitions (+ retries, billed too)', `${c.transitions} + ${c.retriedStates}`],
     ['wall time (real)', seconds(c.realMs)],
     ['modelled time, triggers → last execution ended', seconds(c.modelMs)],
   ];
+}
+
+/** Calls and throttles per ECS action of the concurrent run, with the bucket each draws from. */
+function throttleRows(report: BenchReport): string {
+  const byAction = report.concurrent.throttledByAction;
+  if (byAction === undefined) return '';
+  const rows = Object.entries(byAction)
+    .sort((a, b) => b[1].calls - a[1].calls)
+    .map(([action, n]) => {
+      const limit = ECS_REQUEST_LIMITS.find((l) => l.actions.includes(action)) ?? UNLISTED_ACTION_LIMIT;
+      return [action, `${limit.group}: ${limit.capacity}, ${limit.refillPerSecond}/s${limit.estimate === undefined ? '' : ` (${limit.estimate})`}`, String(n.calls), String(n.throttled)];
+    });
+  return `\n${markdownTable(['ECS action', 'bucket (burst, refill)', 'calls', 'throttled'], rows)}\n`;
 }
 
 function targetRows(report: BenchReport): string[][] {
@@ -396,7 +466,7 @@ export function renderText(report: BenchReport): string {
     'Synth',
     textTable(SYNTH_HEADER, synthRows(report)),
     '',
-    `${report.concurrent.services} concurrent rollbacks, throttling injected`,
+    `${report.concurrent.services} concurrent rollbacks, ${report.throttles.length > 0 ? 'throttling injected' : "against ECS's request throttling"}`,
     textTable(['', ''], concurrentRows(report)),
     '',
     report.broken.length === 0 ? 'Every run completed: nothing lost, nothing duplicated.' : `BROKEN RUNS:\n${report.broken.map((b) => `  - ${b}`).join('\n')}`,
@@ -514,8 +584,14 @@ Synth of project riderapp with ${report.synth.map((row) => row.services).join(',
 ${markdownTable(SYNTH_HEADER, synthRows(report))}
 
 ${report.concurrent.services} services in one stand-in, each deployment failing; ${report.concurrent.services} executions at once.
-Throttling injected (${throttles}), on top of which the SDK retries and the ASL Retry act.
+${
+  report.throttles.length > 0
+    ? `Throttling injected (${throttles}), on top of which the SDK retries and the ASL Retry act.`
+    : `The stand-in's ECS throttles as AWS documents it: one token bucket per action category, refilled on the modelled clock
+(local/stand-in/throttling.ts, from ${ECS_THROTTLING_SOURCE}). The SDK's retries and the state machine's Retry back off in
+modelled time, so the buckets refill while they wait.`
+}
 
 ${markdownTable(['', ''], concurrentRows(report))}
-`;
+${throttleRows(report)}`;
 }

@@ -111,7 +111,33 @@ describe('the JSON other tools read', () => {
     expect(json.transitions).toEqual({ 'deployment-failed': 52, 'alarm-after-deploy': 52 });
     expect(json.bundles.Prepare).toMatchObject({ minifiedBytes: 300_000, loadVsNaive: 55 / 190 });
     expect(json.synth['50']).toEqual({ seconds: 7, templateBytes: 260_000, resources: 100 });
-    expect(json.concurrent).toMatchObject({ executions: 50, succeeded: 50, duplicated: 0, lost: 0 });
+    expect(json.concurrent).toMatchObject({
+      executions: 50,
+      succeeded: 50,
+      duplicated: 0,
+      lost: 0,
+      lastRecoveredSeconds: 125,
+      calls: 3800,
+      throttles: 200,
+      retries: { sdk: 120, stateMachine: 50 },
+      peakLambdaConcurrency: 50,
+      peakStartExecutionsPerSecond: 50,
+    });
+  });
+
+  it('reports the concurrent run against the throttling, per ECS action with its bucket, and its verdict', () => {
+    // Prepare
+    const concurrent = { ...CLEAN_CONCURRENT, throttledByAction: { DescribeServices: { calls: 900, throttled: 300 } } };
+
+    // Act
+    const markdown = renderMarkdown({ ...report(), concurrent, throttles: [] });
+    const json = toJson({ ...report(), concurrent: { ...CLEAN_CONCURRENT, succeeded: 49, statuses: [['SUCCEEDED', 49], ['FAILED', 1]] } });
+
+    // Assess
+    expect(markdown).toContain("ECS throttles as AWS documents it");
+    expect(markdown).toContain('| DescribeServices | Service read actions: 100, 20/s | 900 | 300 |');
+    expect(markdown).toContain('| last service recovered (modelled, after the triggers) | 125.0 s |');
+    expect(json.targets.find((t) => t.target.includes('concurrent rollbacks'))?.met).toBe(false);
   });
 
   it('names each side left out of a scenario and why', () => {
