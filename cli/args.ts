@@ -33,7 +33,7 @@ export interface ServiceSelector {
   readonly service?: string;
 }
 
-export type HelpTopic = 'main' | 'start' | 'status' | 'history';
+export type HelpTopic = 'main' | 'start' | 'status' | 'history' | 'abort';
 
 export interface HelpCommand {
   readonly kind: 'help';
@@ -78,7 +78,15 @@ export interface VersionCommand {
   readonly json: boolean;
 }
 
-export type Command = HelpCommand | VersionCommand | StartCommand | StatusCommand | HistoryCommand;
+export interface AbortCommand {
+  readonly kind: 'abort';
+  readonly global: GlobalOptions;
+  /** An execution ARN, or an execution name of the state machine named by the global options. */
+  readonly execution: string;
+  readonly reason?: string;
+}
+
+export type Command = HelpCommand | VersionCommand | StartCommand | StatusCommand | HistoryCommand | AbortCommand;
 
 const OPTIONS = {
   'state-machine-arn': { type: 'string' },
@@ -120,6 +128,7 @@ const COMMAND_OPTIONS: Record<Exclude<HelpTopic, 'main'>, readonly OptionName[]>
   ],
   status: ['no-follow', 'interval'],
   history: ['cluster', 'service', 'limit'],
+  abort: ['reason'],
 };
 
 const COMMANDS = Object.keys(COMMAND_OPTIONS) as Exclude<HelpTopic, 'main'>[];
@@ -256,10 +265,10 @@ export function parseCommand(argv: readonly string[]): Command {
       return { kind: 'help', topic: rest[0] as HelpTopic };
     }
     if (values.help === true || name === 'help') return { kind: 'help', topic: 'main' };
-    throw new UsageError('no command: use start, status or history (ecs-rollback --help)');
+    throw new UsageError('no command: use start, status, history or abort (ecs-rollback --help)');
   }
   if (!(COMMANDS as string[]).includes(name)) {
-    throw new UsageError(`unknown command ${quoted(name)}: use start, status or history (ecs-rollback --help)`);
+    throw new UsageError(`unknown command ${quoted(name)}: use start, status, history or abort (ecs-rollback --help)`);
   }
   const command = name as Exclude<HelpTopic, 'main'>;
   if (values.help === true) return { kind: 'help', topic: command };
@@ -282,15 +291,19 @@ export function parseCommand(argv: readonly string[]): Command {
     json: values.json === true,
   };
 
-  if (command === 'status') {
+  if (command === 'status' || command === 'abort') {
     if (rest.length !== 1) {
-      throw new UsageError('status needs exactly one execution ARN or name (ecs-rollback status --help)');
+      throw new UsageError(`${command} needs exactly one execution ARN or name (ecs-rollback ${command} --help)`);
     }
     const execution = rest[0] as string;
     if (execution.startsWith('arn:') && !isExecutionArn(execution)) {
       throw new UsageError(
         `${execution}: not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`,
       );
+    }
+    if (command === 'abort') {
+      const reason = nonEmpty('reason', values.reason);
+      return { kind: 'abort', global, execution, ...(reason === undefined ? {} : { reason }) };
     }
     return {
       kind: 'status',

@@ -437,13 +437,14 @@ const GLOBAL_HELP = `Global options:
   -h, --help                 show help`;
 
 /** Help text for each topic. */
-export const HELP: Record<'main' | 'start' | 'status' | 'history', string> = {
+export const HELP: Record<'main' | 'start' | 'status' | 'history' | 'abort', string> = {
   main: `ecs-rollback: roll an ECS service back through the ecs-auto-rollback state machine
 
 Usage:
   ecs-rollback start   (--project <p> | --cluster <c> --service <s>) [--to <version>] [--dry-run] [--yes] [--wait]
   ecs-rollback status  <execution-arn | execution-name> [--no-follow]
   ecs-rollback history (--project <p> | --cluster <c> --service <s>) [--limit <n>]
+  ecs-rollback abort   <execution-arn | execution-name> [--reason <text>]
   ecs-rollback <command> --help
 
 ${GLOBAL_HELP}
@@ -508,6 +509,22 @@ Options:
   --cluster <name>         with --service: only this service
   --service <name>         only this service (in any cluster, with --project)
   --limit <n>              at most n rows, newest first (default 10, at most 100)
+
+${GLOBAL_HELP}
+
+${EXIT_CODES_HELP}`,
+  abort: `ecs-rollback abort: stop a running rollback (StopExecution) and free its service lock
+
+Usage:
+  ecs-rollback abort <execution-arn> [--reason <text>]
+  ecs-rollback abort <execution-name> (--project <p> | --state-machine-arn <arn>) [--reason <text>]
+
+Options:
+  --reason <text>          why, recorded in the execution's cause with who stopped it
+
+The execution ends as ABORTED (error AbortedByOperator). What it already did stays done (a started
+deployment keeps rolling out). Its lock is freed when Step Functions reports the stop, or taken
+over by the next rollback of the service. An execution that already ended is left alone (exit 0).
 
 ${GLOBAL_HELP}
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
+  type AbortCommand,
   buildStartInput,
   type Command,
   describeExplicitTarget,
@@ -43,6 +44,8 @@ import {
   findStateMachineArn,
   recentExecutionArns,
   startExecution,
+  stopExecution,
+  ABORTED_BY_OPERATOR,
 } from './sfn';
 
 /** Something text can be written to. */
@@ -253,6 +256,48 @@ function runVersion(command: VersionCommand, io: CliIo): Promise<number> {
   return Promise.resolve(EXIT.OK);
 }
 
+/**
+ * Stops a running rollback. Its service lock is freed by the stack's rule on the execution's
+ * ABORTED status change (ReleaseLock); should that event be lost, the next rollback of the service
+ * takes the lock over, since its holder is no longer RUNNING.
+ */
+async function runAbort(command: AbortCommand, io: CliIo): Promise<number> {
+  const givenArn = isExecutionArn(command.execution) ? command.execution : undefined;
+  const region = regionFor(command.global, io.env, givenArn);
+  const client = io.createClient(region);
+  const executionArn =
+    givenArn ?? executionArnFor(await resolveStateMachine(command.global, io.env, client, region), command.execution);
+  const json = command.global.json === true;
+  const view = await describeExecution(client, executionArn);
+  if (view.status !== 'RUNNING') {
+    if (json) printJson(io.stdout, { executionArn, name: view.name, stopped: false, status: view.status });
+    else println(io.stdout, `${view.name}: already ${view.status}; nothing to stop.`);
+    return EXIT.OK;
+  }
+  const who = io.env.GITHUB_ACTOR ?? io.env.USER ?? 'someone';
+  const cause = `Stopped with ecs-rollback abort by ${who}${command.reason === undefined ? '' : `: ${command.reason}`}`;
+  const stopDate = await stopExecution(client, executionArn, cause);
+  if (json) {
+    printJson(io.stdout, {
+      executionArn,
+      name: view.name,
+      stopped: true,
+      status: 'ABORTED',
+      ...(stopDate === undefined ? {} : { stopDate: stopDate.toISOString() }),
+      error: ABORTED_BY_OPERATOR,
+      cause,
+    });
+    return EXIT.OK;
+  }
+  println(io.stdout, `${view.name}: stopped (ABORTED).`);
+  println(
+    io.stdout,
+    'Its service lock is released by the stack when Step Functions reports the stop, and is taken over by the next rollback of the service if that report is lost.',
+  );
+  println(io.stdout, 'Steps it had already taken stay done: check the service (ecs-rollback status shows how far it got).');
+  return EXIT.OK;
+}
+
 function run(command: Command, io: CliIo): Promise<number> {
   switch (command.kind) {
     case 'version':
@@ -266,6 +311,8 @@ function run(command: Command, io: CliIo): Promise<number> {
       return runStatus(command, io);
     case 'history':
       return runHistory(command, io);
+    case 'abort':
+      return runAbort(command, io);
   }
 }
 

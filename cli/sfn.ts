@@ -7,6 +7,7 @@ import {
   ListStateMachinesCommand,
   type SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import type { ManualStartInput } from '../lambdas/shared/types';
 import { type ExecutionView, finalStateFromEvents, parseJson, parseState } from './format';
@@ -26,7 +27,7 @@ export class CliAwsError extends Error {
 }
 
 const PERMISSIONS =
-  'states:StartExecution, states:DescribeExecution, states:GetExecutionHistory, states:ListExecutions, states:ListStateMachines';
+  'states:StartExecution, states:StopExecution, states:DescribeExecution, states:GetExecutionHistory, states:ListExecutions, states:ListStateMachines';
 
 function hintFor(errorName: string, message: string): string | undefined {
   if (/region is missing/i.test(message)) return 'pass --region or set AWS_REGION';
@@ -167,4 +168,19 @@ export async function recentExecutionArns(client: SFNClient, stateMachineArn: st
     nextToken = page.nextToken;
   } while (nextToken !== undefined && arns.length < scanLimit);
   return arns.slice(0, scanLimit);
+}
+
+/** The error name an execution stopped by `ecs-rollback abort` ends with (StopExecution's `error`, at most 256 characters). */
+export const ABORTED_BY_OPERATOR = 'AbortedByOperator';
+
+/**
+ * Stops a running execution (StopExecution), naming who stopped it and why in its cause (at most
+ * 32,768 characters, https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html);
+ * returns when Step Functions stopped it.
+ */
+export async function stopExecution(client: SFNClient, executionArn: string, cause: string): Promise<Date | undefined> {
+  const out = await call('StopExecution', () =>
+    client.send(new StopExecutionCommand({ executionArn, error: ABORTED_BY_OPERATOR, cause: cause.slice(0, 32_768) })),
+  );
+  return out.stopDate;
 }

@@ -431,7 +431,7 @@ describe('ecs-rollback usage', () => {
   });
 
   it.each([
-    [[], 'no command: use start, status or history'],
+    [[], 'no command: use start, status, history or abort'],
     [['rollback'], 'unknown command "rollback"'],
     [['start'], 'start needs --project <name> or --cluster <cluster> --service <service>'],
     [['start', '--cluster', 'riderapp-cluster', '--yes'], '--cluster and --service go together'],
