@@ -4,6 +4,7 @@
  * message attributes subscription filters use, for every outcome of an execution.
  */
 import type { Outcome } from '../shared/metrics';
+import { CRASH_ERROR_NAMES, LAMBDA_SERVICE_ERROR_NAMES } from '../shared/errors';
 import { isRecord } from '../shared/narrow';
 import type {
   ContainerImage,
@@ -691,6 +692,55 @@ function dryRunText(state: Partial<RollbackState>, service: string, options: Mes
 
 const STEPS_BEFORE_ANY_CHANGE = new Set(['Prepare', 'ResolveTarget', 'RegisterTaskDefinition']);
 
+/**
+ * The ending when UpdateService took effect and the step watching the deployment gave up on AWS or
+ * runtime errors: the rollback is under way or done, this execution just could not confirm it.
+ * Saying "failed" or "degraded" here would be untrue (the service may well be back and healthy).
+ */
+function unconfirmedText(
+  state: Partial<RollbackState>,
+  name: string,
+  step: string,
+  errorName: string,
+  deployment: NonNullable<RollbackState['deployment']>,
+  changed: string,
+  options: MessageOptions,
+): KindText {
+  const failure: Partial<FailureRecord> = state.failure ?? {};
+  const cause = parseCause(failure.cause);
+  const revision = shortTaskDefinition(deployment.taskDefinitionArn);
+  const stability = state.stability;
+  const seen = stability === undefined ? '' : ` When last seen: ${stability.runningCount}/${stability.desiredCount} running.`;
+  return {
+    subject: `Rollback unconfirmed at ${step}: ${name}`,
+    headline: `Rollback of ${name} to ${revision} STARTED but NOT CONFIRMED: ${step} gave up on ${errorName}.`,
+    now: `Now: UpdateService took effect (deployment ${deployment.deploymentId} of ${revision} is the service's latest) and ECS goes on with it by itself; this execution could not watch it to the end.${seen}`,
+    nextSteps: [
+      ...cooldownStep(state, options, name),
+      `Look at deployment ${deployment.deploymentId} (links below): COMPLETED with its targets healthy means ${name} is back on ${revision} and nothing else is needed.`,
+      `If it failed, roll back further by hand (ecs-rollback start) once ${errorName} has passed.`,
+    ],
+    details: [
+      '',
+      'What failed',
+      ...line('Step', step),
+      ...line('Error', failure.error === undefined || failure.error === errorName ? errorName : `${errorName} (${failure.error})`),
+      ...line('Message', withoutArns(cause.errorMessage)),
+      ...line('Changed', changed),
+    ],
+  };
+}
+
+/** Steps that watch a rollback deployment UpdateService already started. */
+const STEPS_WATCHING_THE_DEPLOYMENT = new Set(['CheckStability', 'ProbeHealth']);
+
+/**
+ * Errors that say nothing about the service, only that this execution could not look at it any
+ * more: AWS kept throttling or failing, Lambda failed or the function died. Thrown by a watching
+ * step after UpdateService took effect, the rollback is unconfirmed, not failed.
+ */
+const CANNOT_LOOK_ERROR_NAMES: ReadonlySet<string> = new Set(['TransientAwsError', 'ThrottledAwsError', ...LAMBDA_SERVICE_ERROR_NAMES, ...CRASH_ERROR_NAMES]);
+
 /** Errors that mean the input itself cannot be acted on (anything else is AWS, a timeout or the runtime). */
 const INPUT_ERROR_NAMES: ReadonlySet<string> = new Set(['ValidationError', 'ServiceNotFoundError', 'TargetNotFoundError']);
 
@@ -725,6 +775,9 @@ function failureText(state: Partial<RollbackState>, service: string | undefined,
   const to = toArgument(state);
   const older = revisionBefore(toRevision(state));
   const badInput = INPUT_ERROR_NAMES.has(errorName);
+  if (deployment !== undefined && !watching && STEPS_WATCHING_THE_DEPLOYMENT.has(step) && (CANNOT_LOOK_ERROR_NAMES.has(errorName) || CANNOT_LOOK_ERROR_NAMES.has(failure.error ?? ''))) {
+    return unconfirmedText(state, name, step, errorName, deployment, changed, options);
+  }
   const retry = STEPS_BEFORE_ANY_CHANGE.has(step) && state.request !== undefined;
   return {
     subject: `Rollback failed at ${step}: ${service ?? errorName}`,

@@ -224,6 +224,34 @@ describe('failure notification', () => {
     expect(sectionOf(body, 'What failed')).toContain('  Error       DeploymentFailed');
   });
 
+  it.each([
+    ['CheckStability', 'ThrottledAwsError', 'ECS.DescribeServices: ThrottlingException: Rate exceeded'],
+    ['ProbeHealth', 'TransientAwsError', 'ELBv2.DescribeTargetHealth: InternalFailure: An internal error occurred.'],
+    ['CheckStability', 'States.Timeout', ''],
+  ])('says the rollback started but is unconfirmed, not failed or degraded, when %s gave up on %s after UpdateService took effect', (step, error, message) => {
+    // Prepare
+    const cause = error.startsWith('States.') ? 'The Task timed out.' : JSON.stringify({ errorType: error, errorMessage: message });
+    const state: RollbackState = { ...stabilityFailed, stability: { ...stabilityFailed.stability!, status: 'IN_PROGRESS', runningCount: 3 }, failure: { step, error, cause } };
+
+    // Act
+    const { subject, body } = build('failure', state);
+
+    // Assess
+    expect(subject).toBe(`[riderapp] Rollback unconfirmed at ${step}: riderapp-service`);
+    expect(body.split('\n')[0]).toBe(`Rollback of riderapp-service to riderapp:14 STARTED but NOT CONFIRMED: ${step} gave up on ${error}.`);
+    expect(body.split('\n')[1]).toContain('Now: UpdateService took effect (deployment ecs-svc/2222 of riderapp:14 is the service\'s latest)');
+    expect(body).not.toMatch(/degraded|Rollback FAILED/);
+    expect(sectionOf(body, 'What failed')).toContain(`  Error       ${error}`);
+  });
+
+  it('still says FAILED when the watching step saw the rollback deployment fail (not an AWS error)', () => {
+    // Act
+    const { subject } = build('failure', stabilityFailed);
+
+    // Assess
+    expect(subject).toBe('[riderapp] Rollback failed at CheckStability: riderapp-service');
+  });
+
   it('says nothing changed and offers the retry when a step before UpdateService failed', () => {
     // Prepare
     const cause = JSON.stringify({ errorType: 'AwsCallError', errorMessage: 'ecs:RegisterTaskDefinition: AccessDeniedException: not authorized', trace: ['...'] });
