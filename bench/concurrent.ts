@@ -69,6 +69,8 @@ export interface ConcurrentFigures {
   readonly peakLambdaConcurrency: number;
   /** Most StartExecution calls in one modelled second (every failure event starts one at once). */
   readonly peakStartExecutionsPerSecond: number;
+  /** Each execution that did not succeed: its service, how it ended (error) and the last states it entered. */
+  readonly notSucceeded?: readonly { readonly service: string; readonly status: string; readonly error?: string; readonly lastStates: readonly string[] }[];
   /** Calls and throttles per ECS action, when the stand-in enforced AWS's throttling. */
   readonly throttledByAction?: Readonly<Record<string, { readonly calls: number; readonly throttled: number }>>;
 }
@@ -302,6 +304,18 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
       lastRecoveredModelMs: Math.max(0, ...results.map((r, i) => (r.status === 'SUCCEEDED' ? (endedAt[i] ?? startModel) - startModel : 0))),
       peakLambdaConcurrency,
       peakStartExecutionsPerSecond: results.length,
+      notSucceeded: results.flatMap((r, i) =>
+        r.status === 'SUCCEEDED'
+          ? []
+          : [
+              {
+                service: [...failed.keys()][i] ?? '?',
+                status: r.status,
+                ...(r.error === undefined ? {} : { error: `${r.error.Error}: ${r.error.Cause.slice(0, 300)}` }),
+                lastStates: r.statesEntered.slice(-6),
+              },
+            ],
+      ),
       ...(standIn.throttle === undefined ? {} : { throttledByAction: Object.fromEntries(standIn.throttle.counts) }),
     };
   } finally {

@@ -94,6 +94,9 @@ export function brokenRuns(comparison: Comparison, concurrent: ConcurrentFigures
   for (const [service, n] of concurrent.updateServiceNotOnce) broken.push(`concurrent: ${service} got ${n} accepted UpdateService calls, expected 1`);
   for (const [service, n] of concurrent.notificationNotOnce) broken.push(`concurrent: ${service} got ${n} success notifications, expected 1`);
   for (const service of concurrent.notRolledBack) broken.push(`concurrent: ${service} is not back on its known-good revision`);
+  for (const run of concurrent.notSucceeded ?? []) {
+    broken.push(`concurrent: ${run.service} ended ${run.status}${run.error === undefined ? '' : ` (${run.error})`} after ${run.lastStates.join(' → ')}`);
+  }
   return broken;
 }
 

@@ -170,6 +170,11 @@ describe('what breaks a bench run (its exit code)', () => {
   it.each([
     { case: 'a duplicated rollback', concurrent: { updateServiceNotOnce: [['riderapp-svc-07', 2]] as [string, number][] }, expected: 'riderapp-svc-07 got 2 accepted UpdateService calls' },
     { case: 'an execution that failed', concurrent: { succeeded: 49 }, expected: '1 of 50 executions did not succeed' },
+    {
+      case: 'an execution that failed, saying how it ended',
+      concurrent: { succeeded: 49, notSucceeded: [{ service: 'riderapp-svc-40', status: 'FAILED', error: 'RollbackFailed: x', lastStates: ['NotifyFailure', 'ReleaseLock', 'RollbackFailed'] }] },
+      expected: 'riderapp-svc-40 ended FAILED (RollbackFailed: x) after NotifyFailure → ReleaseLock → RollbackFailed',
+    },
   ])('breaks on $case', ({ concurrent, expected }) => {
     // Act
     const broken = brokenRuns(comparison(), { ...CLEAN_CONCURRENT, ...concurrent });
