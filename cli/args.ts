@@ -33,7 +33,7 @@ export interface ServiceSelector {
   readonly service?: string;
 }
 
-export type HelpTopic = 'main' | 'start' | 'status' | 'history' | 'abort';
+export type HelpTopic = 'main' | 'start' | 'status' | 'history' | 'abort' | 'doctor' | 'selftest';
 
 export interface HelpCommand {
   readonly kind: 'help';
@@ -72,6 +72,21 @@ export interface HistoryCommand {
   readonly limit: number;
 }
 
+/** `doctor`: read-only checks of the deployment and every watched service. */
+export interface DoctorCommand {
+  readonly kind: 'doctor';
+  readonly global: GlobalOptions;
+}
+
+/** `selftest`: a dry run per watched service, a few at a time. */
+export interface SelftestCommand {
+  readonly kind: 'selftest';
+  readonly global: GlobalOptions;
+  /** How many dry runs at once. */
+  readonly concurrency: number;
+  readonly intervalSeconds: number;
+}
+
 /** `--version`: the CLI's version. */
 export interface VersionCommand {
   readonly kind: 'version';
@@ -86,7 +101,7 @@ export interface AbortCommand {
   readonly reason?: string;
 }
 
-export type Command = HelpCommand | VersionCommand | StartCommand | StatusCommand | HistoryCommand | AbortCommand;
+export type Command = HelpCommand | VersionCommand | StartCommand | StatusCommand | HistoryCommand | AbortCommand | DoctorCommand | SelftestCommand;
 
 const OPTIONS = {
   'state-machine-arn': { type: 'string' },
@@ -104,6 +119,7 @@ const OPTIONS = {
   interval: { type: 'string' },
   'no-follow': { type: 'boolean' },
   limit: { type: 'string' },
+  concurrency: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
   version: { type: 'boolean', short: 'V' },
@@ -129,6 +145,8 @@ const COMMAND_OPTIONS: Record<Exclude<HelpTopic, 'main'>, readonly OptionName[]>
   status: ['no-follow', 'interval'],
   history: ['cluster', 'service', 'limit'],
   abort: ['reason'],
+  doctor: [],
+  selftest: ['concurrency', 'interval'],
 };
 
 const COMMANDS = Object.keys(COMMAND_OPTIONS) as Exclude<HelpTopic, 'main'>[];
@@ -265,10 +283,10 @@ export function parseCommand(argv: readonly string[]): Command {
       return { kind: 'help', topic: rest[0] as HelpTopic };
     }
     if (values.help === true || name === 'help') return { kind: 'help', topic: 'main' };
-    throw new UsageError('no command: use start, status, history or abort (ecs-rollback --help)');
+    throw new UsageError('no command: use start, status, history, abort, doctor or selftest (ecs-rollback --help)');
   }
   if (!(COMMANDS as string[]).includes(name)) {
-    throw new UsageError(`unknown command ${quoted(name)}: use start, status, history or abort (ecs-rollback --help)`);
+    throw new UsageError(`unknown command ${quoted(name)}: use start, status, history, abort, doctor or selftest (ecs-rollback --help)`);
   }
   const command = name as Exclude<HelpTopic, 'main'>;
   if (values.help === true) return { kind: 'help', topic: command };
@@ -316,6 +334,19 @@ export function parseCommand(argv: readonly string[]): Command {
 
   if (rest.length > 0) {
     throw new UsageError(`${command} takes no positional argument (got ${quoted(rest[0])})`);
+  }
+
+  if (command === 'doctor' || command === 'selftest') {
+    if (global.project === undefined && global.stateMachineArn === undefined) {
+      throw new UsageError(`${command} needs --project <name> or --state-machine-arn <arn>`);
+    }
+    if (command === 'doctor') return { kind: 'doctor', global };
+    return {
+      kind: 'selftest',
+      global,
+      concurrency: positiveInteger('concurrency', values.concurrency, 3, 10),
+      intervalSeconds: positiveInteger('interval', values.interval, 5, 300),
+    };
   }
 
   if (command === 'history') {
@@ -381,7 +412,7 @@ export function buildStartInput(
  * (at most 80 characters; only letters, digits, `-` and `_`, so CloudWatch logging works).
  */
 export function executionNameFor(input: ManualStartInput, now: Date, suffix: string): string {
-  const prefix = input.dryRun === true ? 'dryrun' : 'manual';
+  const prefix = input.selftest === true ? 'selftest' : input.dryRun === true ? 'dryrun' : 'manual';
   const named = input.service ?? input.project ?? 'service';
   const subject = named.slice(named.lastIndexOf('/') + 1).replace(/[^A-Za-z0-9_-]/g, '-');
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');

@@ -10,6 +10,12 @@ export const EXIT = {
   AWS_ERROR: 3,
   /** The person at the prompt did not type CONFIRM; nothing was started. */
   ABORTED: 4,
+  /** doctor: no failure, but at least one warning. */
+  DOCTOR_WARNINGS: 5,
+  /** doctor: at least one check failed (the safety net is not wired). */
+  DOCTOR_FAILURES: 6,
+  /** selftest: the dry run of at least one service did not produce a plan. */
+  SELFTEST_FAILED: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -426,7 +426,10 @@ const EXIT_CODES_HELP = `Exit codes:
   1  the rollback failed, timed out or was aborted
   2  usage error: bad arguments, no state machine, or no way to confirm (pass --yes)
   3  AWS error: credentials, permissions, unknown ARN, throttling
-  4  aborted at the confirmation prompt: nothing was started`;
+  4  aborted at the confirmation prompt: nothing was started
+  5  doctor: no check failed, at least one warning
+  6  doctor: at least one check failed (the safety net is not wired)
+  7  selftest: the dry run of at least one service produced no plan`;
 
 const GLOBAL_HELP = `Global options:
   --state-machine-arn <arn>  the rollback state machine (default: $ECS_ROLLBACK_STATE_MACHINE_ARN)
@@ -437,7 +440,7 @@ const GLOBAL_HELP = `Global options:
   -h, --help                 show help`;
 
 /** Help text for each topic. */
-export const HELP: Record<'main' | 'start' | 'status' | 'history' | 'abort', string> = {
+export const HELP: Record<'main' | 'start' | 'status' | 'history' | 'abort' | 'doctor' | 'selftest', string> = {
   main: `ecs-rollback: roll an ECS service back through the ecs-auto-rollback state machine
 
 Usage:
@@ -445,6 +448,8 @@ Usage:
   ecs-rollback status  <execution-arn | execution-name> [--no-follow]
   ecs-rollback history (--project <p> | --cluster <c> --service <s>) [--limit <n>]
   ecs-rollback abort   <execution-arn | execution-name> [--reason <text>]
+  ecs-rollback doctor  (--project <p> | --state-machine-arn <arn>)
+  ecs-rollback selftest (--project <p> | --state-machine-arn <arn>) [--concurrency <n>]
   ecs-rollback <command> --help
 
 ${GLOBAL_HELP}
@@ -525,6 +530,50 @@ Options:
 The execution ends as ABORTED (error AbortedByOperator). What it already did stays done (a started
 deployment keeps rolling out). Its lock is freed when Step Functions reports the stop, or taken
 over by the next rollback of the service. An execution that already ended is left alone (exit 0).
+
+${GLOBAL_HELP}
+
+${EXIT_CODES_HELP}`,
+  doctor: `ecs-rollback doctor: is the safety net wired? Read-only checks, one line each
+
+Usage:
+  ecs-rollback doctor --project riderapp
+  ecs-rollback doctor --state-machine-arn <arn>
+
+Finds the state machine by name (<project>-ecs-auto-rollback) or by its tag
+ecs-auto-rollback:project=<project> (a stack made with the EcsAutoRollback construct), reads its
+stack and the watched services, and checks: the stack and state machine; the rules (enabled,
+targeting the state machine); the dead-letter queue (empty); the operations topic's key (CloudWatch
+may publish); the last executions; and per service: it exists with the ECS deployment controller,
+the circuit breaker (and whether its own rollback is on), minimum healthy percent, the containers
+rolled back, the ECR repository and a previous image, a previous successful deployment, the target
+group's health check times, each alarm (exists, metric, state), the health URL, the lock, and the
+functions' permissions (iam:SimulatePrincipalPolicy). Each finding is ok, warn or fail with its fix.
+
+The caller needs read access: states:ListStateMachines, DescribeStateMachine, ListTagsForResource,
+ListExecutions, DescribeExecution; cloudformation:DescribeStacks, ListStackResources;
+dynamodb:GetItem on the state table; ecs:DescribeServices, DescribeTaskDefinition,
+ListServiceDeployments; ecr:DescribeRepositories, DescribeImages; elasticloadbalancing:DescribeTargetGroups;
+cloudwatch:DescribeAlarms; events:DescribeRule, ListTargetsByRule; sqs:GetQueueAttributes;
+kms:GetKeyPolicy; iam:SimulatePrincipalPolicy.
+
+${GLOBAL_HELP}
+
+${EXIT_CODES_HELP}`,
+  selftest: `ecs-rollback selftest: a dry run for every watched service; prints each plan
+
+Usage:
+  ecs-rollback selftest --project riderapp [--concurrency 3]
+
+Starts one dry-run execution per watched service, --concurrency at a time (default 3, at most 10:
+each dry run reads ECS, whose API rate limits the account shares), follows them, and prints per
+service the plan (which version would come back and why) or the error (a missing permission names
+the action and the resource). Nothing is changed; the executions are marked selftest, so Notify
+sends no notification and they stay out of the rollback metrics.
+
+Options:
+  --concurrency <n>        dry runs at once (default 3)
+  --interval <seconds>     polling interval (default 5)
 
 ${GLOBAL_HELP}
 

@@ -8,6 +8,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   type AbortCommand,
   buildStartInput,
+  defaultRequester as defaultRequesterOf,
   type Command,
   describeExplicitTarget,
   describeSelector,
@@ -18,6 +19,8 @@ import {
   isExecutionArn,
   parseCommand,
   regionOfArn,
+  type DoctorCommand,
+  type SelftestCommand,
   type StartCommand,
   type StatusCommand,
   stateMachineNameFor,
@@ -37,6 +40,9 @@ import {
   outcomeOf,
   progressLines,
 } from './format';
+import { type AwsConfigFor, defaultAwsConfig, locateStateMachine, readDeployment } from './deployment';
+import { doctorFindings, formatFindings } from './doctor';
+import { formatSelftest, runSelftests } from './selftest';
 import {
   CliAwsError,
   describeExecution,
@@ -65,6 +71,8 @@ export interface CliIo {
   readonly now?: () => Date;
   /** A few random characters that make execution names unique. */
   readonly randomSuffix?: () => string;
+  /** SDK configuration of the other services doctor and selftest read (default: the region only). */
+  readonly awsConfig?: AwsConfigFor;
 }
 
 const STATE_MACHINE_ENV = 'ECS_ROLLBACK_STATE_MACHINE_ARN';
@@ -250,6 +258,52 @@ async function runHistory(command: HistoryCommand, io: CliIo): Promise<number> {
   return EXIT.OK;
 }
 
+async function runDoctor(command: DoctorCommand, io: CliIo): Promise<number> {
+  const region = regionFor(command.global, io.env);
+  const sfn = io.createClient(region);
+  const stateMachineArn = await locateStateMachine(command.global, sfn, region);
+  const deployment = await readDeployment(stateMachineArn, sfn, io.awsConfig ?? defaultAwsConfig, region ?? regionOfArn(stateMachineArn));
+  const project = command.global.project ?? deployment.tags['ecs-auto-rollback:project'] ?? deployment.stateMachineName;
+  const findings = await doctorFindings(deployment, sfn, io.awsConfig ?? defaultAwsConfig, project);
+  const exitCode = findings.some((f) => f.status === 'fail') ? EXIT.DOCTOR_FAILURES : findings.some((f) => f.status === 'warn') ? EXIT.DOCTOR_WARNINGS : EXIT.OK;
+  if (command.global.json === true) {
+    printJson(io.stdout, { stateMachineArn, ...(deployment.stackName === undefined ? {} : { stackName: deployment.stackName }), exitCode, findings });
+  } else {
+    println(io.stdout, `Checking ${deployment.stateMachineName}${deployment.stackName === undefined ? '' : ` (stack ${deployment.stackName})`}`);
+    println(io.stdout, formatFindings(findings));
+  }
+  return exitCode;
+}
+
+async function runSelftest(command: SelftestCommand, io: CliIo): Promise<number> {
+  const region = regionFor(command.global, io.env);
+  const sfn = io.createClient(region);
+  const stateMachineArn = await locateStateMachine(command.global, sfn, region);
+  const deployment = await readDeployment(stateMachineArn, sfn, io.awsConfig ?? defaultAwsConfig, region ?? regionOfArn(stateMachineArn));
+  if (deployment.services === undefined) {
+    throw new UsageError(`cannot read the watched services of ${deployment.stateMachineName}: ${deployment.servicesProblem ?? 'unknown'} (run ecs-rollback doctor)`);
+  }
+  const json = command.global.json === true;
+  const progress = json ? io.stderr : io.stdout;
+  println(progress, `Self-test of ${deployment.services.length} service(s), ${command.concurrency} at a time: dry runs, nothing is changed.`);
+  const requestedBy = defaultRequesterOf(io.env);
+  const results = await runSelftests(sfn, {
+    stateMachineArn,
+    services: deployment.services,
+    concurrency: command.concurrency,
+    intervalSeconds: command.intervalSeconds,
+    ...(requestedBy === undefined ? {} : { requestedBy }),
+    sleep: io.sleep ?? defaultSleep,
+    now: io.now ?? (() => new Date()),
+    randomSuffix: io.randomSuffix ?? (() => randomBytes(2).toString('hex')),
+    onStart: (service, executionArn) => println(io.stderr, `started ${service.cluster}/${service.service}: ${executionArn}`),
+  });
+  const exitCode = results.some((r) => r.result === 'error') ? EXIT.SELFTEST_FAILED : EXIT.OK;
+  if (json) printJson(io.stdout, { stateMachineArn, exitCode, services: results });
+  else println(io.stdout, formatSelftest(results));
+  return exitCode;
+}
+
 function runVersion(command: VersionCommand, io: CliIo): Promise<number> {
   if (command.json) printJson(io.stdout, { version: CLI_VERSION });
   else println(io.stdout, `ecs-rollback ${CLI_VERSION}`);
@@ -313,6 +367,10 @@ function run(command: Command, io: CliIo): Promise<number> {
       return runHistory(command, io);
     case 'abort':
       return runAbort(command, io);
+    case 'doctor':
+      return runDoctor(command, io);
+    case 'selftest':
+      return runSelftest(command, io);
   }
 }
 

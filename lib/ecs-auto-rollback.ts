@@ -1,4 +1,4 @@
-import { Aws, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -12,6 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { PROJECT_TAG_KEY } from '../lambdas/shared/config';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metrics';
 import type { ServiceConfig } from '../lambdas/shared/types';
 import { assertExecutionBudget } from '../statemachine/budget';
@@ -423,6 +424,8 @@ export class EcsAutoRollback extends Construct {
       logRemovalPolicy,
     });
     acknowledgeWildcards(this.workflow.stateMachine.role, [XRAY_GRANT, LOG_DELIVERY_GRANT]);
+    // ecs-rollback doctor/selftest find the state machine (and through CloudFormation's tag, the stack) by this tag.
+    Tags.of(this.workflow.stateMachine.node.defaultChild as Construct).add(PROJECT_TAG_KEY, project);
 
     this.triggers = new RollbackTriggers(this, 'Triggers', {
       stateMachine: this.workflow.stateMachine,

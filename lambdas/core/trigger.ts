@@ -35,6 +35,8 @@ export interface ParsedTrigger {
   readonly serviceConfig: ServiceConfig;
   readonly target?: ExplicitTarget;
   readonly dryRun: boolean;
+  /** A self-test dry run (`ecs-rollback selftest`): not published, not counted. */
+  readonly selftest?: boolean;
   readonly reason?: string;
   readonly rollbackType: RollbackType;
 }
@@ -155,6 +157,7 @@ const ManualStart = z.strictObject({
     ),
   ),
   dryRun: z.optional(booleanish),
+  selftest: z.optional(z.boolean({ error: expected('true or false') })),
   confirm: z.optional(z.string({ error: expected('"CONFIRM"') })),
   reason: z.optional(boundedText(REASON_MAX_CHARACTERS)),
   requestedBy: z.optional(boundedText(REQUESTED_BY_MAX_CHARACTERS)),
@@ -165,7 +168,7 @@ const ManualStart = z.strictObject({
   ),
 });
 
-const MANUAL_FIELDS = 'cluster, service, project, target, dryRun, confirm, reason, requestedBy, rollbackType';
+const MANUAL_FIELDS = 'cluster, service, project, target, dryRun, selftest, confirm, reason, requestedBy, rollbackType';
 const TARGET_FIELDS = 'taskDefinition, imageTag, imageDigest, commit';
 
 type Issue = { readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> };
@@ -362,6 +365,9 @@ function parseManual(input: unknown, ctx: TriggerContext): ParsedTrigger {
       throw new ValidationError('target', `give exactly one of ${TARGET_FIELDS}`);
     }
   }
+  if (start.selftest === true && !dryRun) {
+    throw new ValidationError('selftest', 'a self-test is a dry run: give dryRun: true with selftest: true');
+  }
   if (!dryRun && start.confirm !== CONFIRM_PHRASE) {
     throw new ValidationError('confirm', `manual rollbacks need "confirm": "${CONFIRM_PHRASE}" unless dryRun is true`);
   }
@@ -386,6 +392,7 @@ function parseManual(input: unknown, ctx: TriggerContext): ParsedTrigger {
     serviceConfig,
     ...(start.target !== undefined ? { target: start.target } : {}),
     dryRun,
+    ...(start.selftest === true ? { selftest: true } : {}),
     ...(reason !== undefined ? { reason } : {}),
     rollbackType,
   };

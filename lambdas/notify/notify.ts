@@ -81,6 +81,16 @@ async function adviceLines(state: RollbackState, settings: NotifySettings, deps:
   return adviceFor(request, { project: adviceProject(settings.projectName, request), findDatabases: deps.findDatabases });
 }
 
+/**
+ * True for a self-test (`ecs-rollback selftest`): the request says so, or, when Prepare failed
+ * before making one, the execution's input is a dry run marked selftest.
+ */
+export function isSelftest(state: Partial<RollbackState>): boolean {
+  if (state.request !== undefined) return state.request.selftest === true;
+  const input = state.input as { dryRun?: unknown; selftest?: unknown } | undefined;
+  return typeof input === 'object' && input !== null && input.selftest === true && input.dryRun === true;
+}
+
 /** Publishes the notification, then counts the ending (and the time to recovered on success). */
 export async function notify(input: NotifyInput, settings: NotifySettings, deps: NotifyDeps): Promise<NotificationResult> {
   if (settings.topicArn === undefined || settings.topicArn === '') {
@@ -95,6 +105,11 @@ export async function notify(input: NotifyInput, settings: NotifySettings, deps:
   }
   const repeated = earlier.status === 'unknown';
   const sentAt = deps.now().toISOString();
+  if (isSelftest(input.state)) {
+    // A self-test (ecs-rollback selftest) reads its plan from the execution: no message to people, no metrics.
+    const text = buildNotification(input, { now: sentAt, ...(settings.projectName ? { projectName: settings.projectName } : {}), advice: [] });
+    return { kind: input.kind, subject: text.subject, sentAt };
+  }
   const advice = await adviceLines(input.state, settings, deps);
   const text = buildNotification(input, {
     now: sentAt,

@@ -64,6 +64,7 @@ function toRequest(parsed: ParsedTrigger, verdict: GuardVerdict, lockHeld: boole
     serviceConfig: parsed.serviceConfig,
     ...(parsed.target !== undefined ? { target: parsed.target } : {}),
     dryRun: parsed.dryRun,
+    ...(parsed.selftest === true ? { selftest: true } : {}),
     ...(parsed.reason !== undefined ? { reason: parsed.reason } : {}),
     rollbackType: parsed.rollbackType,
     action: verdict.action,

@@ -19,6 +19,14 @@ export const DEFAULT_LOCK_TTL_SECONDS = 7200;
 
 /** Partition key (`id`) of the state-table item holding the services configuration. */
 export const SERVICES_CONFIG_ITEM_ID = 'config#services';
+
+/**
+ * The tag the construct puts on its state machine (value: the project), so `ecs-rollback doctor`
+ * finds a stack made with the construct whatever the stack's name; CloudFormation's own
+ * aws:cloudformation:stack-name tag on the state machine then names the stack.
+ */
+export const PROJECT_TAG_KEY = 'ecs-auto-rollback:project';
+
 /** Attribute of that item holding the JSON array of ServiceConfig (a string). */
 export const SERVICES_CONFIG_ATTRIBUTE = 'servicesConfig';
 

@@ -111,6 +111,8 @@ export interface RollbackRequest {
   readonly serviceConfig: ServiceConfig;
   readonly target?: ExplicitTarget;
   readonly dryRun: boolean;
+  /** A dry run started by `ecs-rollback selftest`: Notify neither publishes nor counts it in the metrics. */
+  readonly selftest?: boolean;
   /** Free-text reason given by a person (manual starts). */
   readonly reason?: string;
   /** Manual starts: the seed's rollback type (default application). */
@@ -241,7 +243,8 @@ export type NotificationKind = 'success' | 'skipped' | 'dry-run' | 'failure';
 export interface NotificationResult {
   readonly kind: NotificationKind;
   readonly subject: string;
-  readonly messageId: string;
+  /** The SNS message id; absent when nothing was published (a self-test). */
+  readonly messageId?: string;
   readonly sentAt: string;
   /** An earlier attempt's Publish got no answer, so this message was published again: people may get it twice. */
   readonly repeated?: boolean;
@@ -279,6 +282,8 @@ export interface ManualStartInput {
   readonly project?: string;
   readonly target?: ExplicitTarget;
   readonly dryRun?: boolean;
+  /** `ecs-rollback selftest`: a dry run that Notify neither publishes nor counts (only with dryRun). */
+  readonly selftest?: boolean;
   /** Must be "CONFIRM" unless dryRun is true. */
   readonly confirm?: string;
   readonly reason?: string;

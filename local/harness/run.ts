@@ -273,7 +273,8 @@ class TimelineRecorder {
   public readonly messageIds = new Set<string>();
 
   public taskDone(id: TaskFunctionId, result: unknown): void {
-    if (id === 'Notify') this.messageIds.add((result as NotificationResult).messageId);
+    const messageId = id === 'Notify' ? (result as NotificationResult).messageId : undefined;
+    if (messageId !== undefined) this.messageIds.add(messageId);
     const phase = this.phases.at(-1);
     if (phase === undefined) return;
     phase.note = describeResult(id, result);

@@ -2,7 +2,7 @@
  * Step Functions on the stand-in (AWS JSON 1.0, X-Amz-Target `AWSStepFunctions.*`): the rollback
  * state machine of the world, whose executions run the real ASL with the bundled functions, as
  * the harness runs them. Served: StartExecution, DescribeExecution, GetExecutionHistory,
- * ListExecutions, StopExecution, ListStateMachines, DescribeStateMachine.
+ * ListExecutions, StopExecution, ListStateMachines, DescribeStateMachine, ListTagsForResource.
  *
  * API semantics from the Step Functions API reference
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html and the
@@ -84,6 +84,8 @@ export class StepFunctionsStandIn implements JsonService {
   public readonly name = 'SFN' as const;
   public readonly stateMachineName: string;
   public readonly stateMachineArn: string;
+  /** The state machine's tags (ListTagsForResource), e.g. those CloudFormation and the construct add. */
+  public readonly tags = new Map<string, string>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly creationDate: number;
   private names = 0;
@@ -164,6 +166,9 @@ export class StepFunctionsStandIn implements JsonService {
         return this.stopExecution(input);
       case 'ListStateMachines':
         return { stateMachines: [{ stateMachineArn: this.stateMachineArn, name: this.stateMachineName, type: 'STANDARD', creationDate: this.creationDate / 1000 }] };
+      case 'ListTagsForResource':
+        this.machine(requireString(input, 'resourceArn'));
+        return { tags: [...this.tags].map(([key, value]) => ({ key, value })) };
       case 'DescribeStateMachine':
         this.machine(requireString(input, 'stateMachineArn'));
         return {

@@ -241,3 +241,27 @@ export function formatFigure(value: number | Range, unit: string): string {
   const n = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(x < 1 ? 3 : 1));
   return typeof value === 'number' ? `${n(value)} ${unit}` : `${n(value.min)}–${n(value.max)} ${unit}`;
 }
+
+/** A target group's health check settings. */
+export interface HealthCheckSettings {
+  readonly intervalSeconds: number;
+  readonly healthyThresholdCount: number;
+  readonly unhealthyThresholdCount: number;
+}
+
+/**
+ * What health check settings imply, as the stand-in's target health model plays them
+ * (model/target-health.ts): a new target turns healthy after its first check (at a uniformly drawn
+ * phase within one interval of its registration, `healthCheckPhaseSeconds`) plus (healthy threshold
+ * − 1) intervals; a target that starts failing turns unhealthy after up to one interval until the
+ * next check plus (unhealthy threshold − 1) intervals
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ * `ecs-rollback doctor` reports these times from the same formula the bench's runs play.
+ */
+export function healthCheckTimes(settings: HealthCheckSettings): { readonly healthyAfterSeconds: Range; readonly unhealthyAfterSeconds: Range } {
+  const { intervalSeconds: interval, healthyThresholdCount: healthy, unhealthyThresholdCount: unhealthy } = settings;
+  return {
+    healthyAfterSeconds: { min: (healthy - 1) * interval, max: healthy * interval },
+    unhealthyAfterSeconds: { min: (unhealthy - 1) * interval, max: unhealthy * interval },
+  };
+}

@@ -22,6 +22,12 @@ export const CONTRACT_SERVICES = {
   SNS: { pkg: '@aws-sdk/client-sns', protocol: 'query' },
   SFN: { pkg: '@aws-sdk/client-sfn', protocol: 'json' },
   DynamoDB: { pkg: '@aws-sdk/client-dynamodb', protocol: 'json' },
+  CloudFormation: { pkg: '@aws-sdk/client-cloudformation', protocol: 'query' },
+  IAM: { pkg: '@aws-sdk/client-iam', protocol: 'query' },
+  CloudWatch: { pkg: '@aws-sdk/client-cloudwatch', protocol: 'json' },
+  SQS: { pkg: '@aws-sdk/client-sqs', protocol: 'json' },
+  EventBridge: { pkg: '@aws-sdk/client-eventbridge', protocol: 'json' },
+  KMS: { pkg: '@aws-sdk/client-kms', protocol: 'json' },
 } as const;
 
 /** A service the contract can check. */

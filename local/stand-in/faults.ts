@@ -80,6 +80,12 @@ export function faultError(service: FaultService, kind: 'throttle' | 'server-err
     ELBv2: { throttle: ['Throttling', 400, 'Rate exceeded'], 'server-error': ['InternalFailure', 500, 'An internal error occurred.'] },
     SNS: { throttle: ['Throttled', 429, 'Rate exceeded'], 'server-error': ['InternalError', 500, 'An internal service error occurred.'] },
     SFN: { throttle: ['ThrottlingException', 400, 'Rate exceeded'], 'server-error': ['InternalFailure', 500, 'An internal error occurred.'] },
+    CloudFormation: { throttle: ['Throttling', 400, 'Rate exceeded'], 'server-error': ['InternalFailure', 500, 'An internal error occurred.'] },
+    CloudWatch: { throttle: ['Throttling', 400, 'Rate exceeded'], 'server-error': ['InternalServiceFault', 500, 'An internal error occurred.'] },
+    SQS: { throttle: ['RequestThrottled', 400, 'Rate exceeded'], 'server-error': ['InternalError', 500, 'An internal error occurred.'] },
+    IAM: { throttle: ['Throttling', 400, 'Rate exceeded'], 'server-error': ['ServiceFailure', 500, 'An internal error occurred.'] },
+    EventBridge: { throttle: ['ThrottlingException', 400, 'Rate exceeded'], 'server-error': ['InternalException', 500, 'An internal error occurred.'] },
+    KMS: { throttle: ['ThrottlingException', 400, 'Rate exceeded'], 'server-error': ['KMSInternalException', 500, 'An internal error occurred.'] },
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
     DynamoDB: {
       throttle: ['ThrottlingException', 400, 'Throughput exceeds the current capacity for one or more global secondary indexes.'],

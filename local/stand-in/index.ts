@@ -3,6 +3,7 @@
  * through AWS_ENDPOINT_URL_ECS / _ECR / _ELASTIC_LOAD_BALANCING_V2 / _SNS, backed by a
  * time-driven model of the seed's story, with fault injection and a call log.
  */
+import { AccountResources } from './account';
 import { CallLog } from './calls';
 import { ModelClock } from './clock';
 import { ContractLog } from './contract';
@@ -14,6 +15,7 @@ import { type JsonService, startServer } from './server';
 import { RequestThrottle } from './throttling';
 import type { PublishedMessage } from './sns';
 
+export * from './account';
 export { CallLog, type CallRecord } from './calls';
 export { type ClockOptions, ModelClock } from './clock';
 export { ContractLog, type ContractViolation, checkEvent, checkRequest, checkResponse } from './contract';
@@ -84,6 +86,8 @@ export interface StandIn {
   readonly contract: ContractLog;
   /** Every SNS message published, in order. */
   readonly published: PublishedMessage[];
+  /** The deployed stack's resources: stacks, alarms besides the model's, queues, rules, keys, roles' policies. */
+  readonly account: AccountResources;
   /** The seeded story, when `riderapp` was set. */
   readonly riderapp?: RiderappSeed;
   /** Subscribes to the model's EventBridge events; returns the unsubscribe function. */
@@ -115,6 +119,12 @@ export function standInEnv(endpoint: string, region: string): Record<string, str
     AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2: endpoint,
     AWS_ENDPOINT_URL_SNS: endpoint,
     AWS_ENDPOINT_URL_SFN: endpoint,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: endpoint,
+    AWS_ENDPOINT_URL_SQS: endpoint,
+    AWS_ENDPOINT_URL_IAM: endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint,
+    AWS_ENDPOINT_URL_KMS: endpoint,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: STAND_IN_CREDENTIALS.accessKeyId,
@@ -138,6 +148,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const published: PublishedMessage[] = [];
   const contract = new ContractLog();
   const jsonServices = new Map<string, JsonService>();
+  const account = new AccountResources();
   current.model.onEvent((event) => contract.recordEvent(event));
   const throttle = options.throttling === true ? new RequestThrottle(() => current.clock.now()) : undefined;
   const deps: {
@@ -147,6 +158,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     published: PublishedMessage[];
     contract: ContractLog;
     jsonServices: Map<string, JsonService>;
+    account: AccountResources;
     throttle?: RequestThrottle;
   } = {
     model: current.model,
@@ -155,6 +167,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     published,
     contract,
     jsonServices,
+    account,
     ...(throttle === undefined ? {} : { throttle }),
   };
   const server = await startServer(deps, { port: options.port });
@@ -175,6 +188,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     calls,
     contract,
     published,
+    account,
     get riderapp() {
       return current.riderapp;
     },

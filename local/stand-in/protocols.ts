@@ -5,7 +5,7 @@
  */
 
 /** The four services the stand-in serves. */
-export type ServiceName = 'ECS' | 'ECR' | 'ELBv2' | 'SNS' | 'SFN';
+export type ServiceName = 'ECS' | 'ECR' | 'ELBv2' | 'SNS' | 'SFN' | 'CloudFormation' | 'CloudWatch' | 'SQS' | 'IAM' | 'EventBridge' | 'KMS';
 
 /** An AWS error answer: code (the SDK's error name), HTTP status and message. */
 export class ApiError extends Error {

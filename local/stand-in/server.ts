@@ -7,6 +7,23 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AccountResources,
+  CLOUDFORMATION_VERSION,
+  CLOUDFORMATION_XMLNS,
+  CLOUDWATCH_TARGET_PREFIX,
+  EVENTS_TARGET_PREFIX,
+  handleCloudFormation,
+  handleCloudWatch,
+  handleEvents,
+  handleIam,
+  handleKms,
+  handleSqs,
+  IAM_VERSION,
+  IAM_XMLNS,
+  KMS_TARGET_PREFIX,
+  SQS_TARGET_PREFIX,
+} from './account';
 import { type CallLog, keyParams } from './calls';
 import type { ContractLog } from './contract';
 import { ECR_TARGET_PREFIX, handleEcr } from './ecr';
@@ -43,6 +60,8 @@ export interface ServerDeps {
   readonly throttle?: RequestThrottle;
   /** More AWS JSON services, by X-Amz-Target prefix (e.g. Step Functions, served by the harness). */
   readonly jsonServices?: ReadonlyMap<string, JsonService>;
+  /** The deployed stack's resources (CloudFormation, CloudWatch, SQS, IAM, EventBridge, KMS reads). */
+  readonly account?: AccountResources;
 }
 
 /** An AWS JSON (1.0 or 1.1) service served next to the built-in ones. */
@@ -71,9 +90,22 @@ interface Route {
   readonly xmlns: string;
 }
 
-const JSON_PREFIXES: Record<string, ServiceName> = { [ECS_TARGET_PREFIX]: 'ECS', [ECR_TARGET_PREFIX]: 'ECR' };
-const QUERY_SCOPES: Record<string, ServiceName> = { elasticloadbalancing: 'ELBv2', sns: 'SNS' };
-const QUERY_VERSIONS: Record<string, ServiceName> = { [ELBV2_VERSION]: 'ELBv2', [SNS_VERSION]: 'SNS' };
+const JSON_PREFIXES: Record<string, ServiceName> = {
+  [ECS_TARGET_PREFIX]: 'ECS',
+  [ECR_TARGET_PREFIX]: 'ECR',
+  [SQS_TARGET_PREFIX]: 'SQS',
+  [CLOUDWATCH_TARGET_PREFIX]: 'CloudWatch',
+  [EVENTS_TARGET_PREFIX]: 'EventBridge',
+  [KMS_TARGET_PREFIX]: 'KMS',
+};
+const QUERY_SCOPES: Record<string, ServiceName> = { elasticloadbalancing: 'ELBv2', sns: 'SNS', cloudformation: 'CloudFormation', iam: 'IAM' };
+const QUERY_VERSIONS: Record<string, ServiceName> = {
+  [ELBV2_VERSION]: 'ELBv2',
+  [SNS_VERSION]: 'SNS',
+  [CLOUDFORMATION_VERSION]: 'CloudFormation',
+  [IAM_VERSION]: 'IAM',
+};
+const QUERY_XMLNS: Partial<Record<ServiceName, string>> = { SNS: SNS_XMLNS, ELBv2: ELBV2_XMLNS, CloudFormation: CLOUDFORMATION_XMLNS, IAM: IAM_XMLNS };
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -97,8 +129,13 @@ function route(req: IncomingMessage, body: string, jsonServices: ServerDeps['jso
   const scope = credentialScopeService(req.headers.authorization);
   const version = form.get('Version') ?? '';
   const service = (scope === undefined ? undefined : QUERY_SCOPES[scope]) ?? QUERY_VERSIONS[version] ?? 'unknown';
-  const xmlns = service === 'SNS' ? SNS_XMLNS : service === 'ELBv2' ? ELBV2_XMLNS : 'https://stand-in.local/doc/';
+  const xmlns = (service === 'unknown' ? undefined : QUERY_XMLNS[service]) ?? 'https://stand-in.local/doc/';
   return { service, operation: form.get('Action') ?? '(no Action)', protocol: 'query', input: formToObject(form), form, xmlns };
+}
+
+function accountDeps(deps: ServerDeps): { model: AwsModel; account: AccountResources } {
+  if (deps.account === undefined) throw new ApiError('UnknownOperationException', 'stand-in serves no deployed stack resources');
+  return { model: deps.model, account: deps.account };
 }
 
 function dispatch(deps: ServerDeps, r: Route, notFound: boolean): unknown {
@@ -113,6 +150,18 @@ function dispatch(deps: ServerDeps, r: Route, notFound: boolean): unknown {
       return handleElbv2(r.operation, r.form!, { model, notFound });
     case 'SNS':
       return handleSns(r.operation, r.form!, { model, notFound, published });
+    case 'CloudFormation':
+      return handleCloudFormation(r.operation, r.form!, accountDeps(deps));
+    case 'IAM':
+      return handleIam(r.operation, r.form!, accountDeps(deps));
+    case 'CloudWatch':
+      return handleCloudWatch(r.operation, r.input, accountDeps(deps));
+    case 'SQS':
+      return handleSqs(r.operation, r.input, accountDeps(deps));
+    case 'EventBridge':
+      return handleEvents(r.operation, r.input, accountDeps(deps));
+    case 'KMS':
+      return handleKms(r.operation, r.input, accountDeps(deps));
     default: {
       const what = r.protocol === 'json' ? `X-Amz-Target ${r.operation}` : `${r.operation} (API version ${String(r.input['Version'] ?? 'none')})`;
       throw unknownOperation('the service of', what, r.protocol);

@@ -431,7 +431,9 @@ describe('ecs-rollback usage', () => {
   });
 
   it.each([
-    [[], 'no command: use start, status, history or abort'],
+    [[], 'no command: use start, status, history, abort, doctor or selftest'],
+    [['doctor'], 'doctor needs --project <name> or --state-machine-arn <arn>'],
+    [['selftest', '--project', 'riderapp', '--concurrency', '0'], '--concurrency must be a whole number from 1 to 10'],
     [['rollback'], 'unknown command "rollback"'],
     [['start'], 'start needs --project <name> or --cluster <cluster> --service <service>'],
     [['start', '--cluster', 'riderapp-cluster', '--yes'], '--cluster and --service go together'],

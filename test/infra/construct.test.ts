@@ -11,6 +11,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_TAG_KEY } from '../../lambdas/shared/config';
 import { ConfigError } from '../../lib/config';
 import { EcsAutoRollback, type EcsAutoRollbackProps } from '../../lib/ecs-auto-rollback';
 
@@ -144,6 +145,17 @@ describe('EcsAutoRollback next to a FargateService of the same app', () => {
       'states:ListStateMachines',
     ]);
     expect(JSON.stringify(statements[1]?.Resource)).toContain(':execution:');
+  });
+
+  it('tags its state machine with the project, so ecs-rollback doctor finds a stack of any name (and no other resource gets the tag)', () => {
+    // Act
+    const tagged = Object.entries(fixture.template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: { Key: string; Value: string }[] } }>).filter(
+      ([, resource]) => resource.Properties?.Tags?.some((tag) => tag.Key === PROJECT_TAG_KEY),
+    );
+
+    // Assess
+    expect(tagged.map(([, resource]) => resource.Type)).toEqual(['AWS::StepFunctions::StateMachine']);
+    expect(tagged[0]?.[1].Properties?.Tags).toContainEqual({ Key: PROJECT_TAG_KEY, Value: 'shop' });
   });
 
   it('exposes its parts', () => {

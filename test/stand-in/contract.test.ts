@@ -78,6 +78,17 @@ describe('the stand-in contract: answers and requests checked against the SDK sc
     ]);
   });
 
+  it.each([
+    ['CloudFormation', 'DescribeStacks', { Stacks: [{ StackName: 's', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Drift: 'x' }] }, 'Stacks[0].Drift'],
+    ['IAM', 'SimulatePrincipalPolicy', { EvaluationResults: [{ EvalActionName: 'ecs:UpdateService', EvalDecision: 'maybe' }] }, 'EvaluationResults[0].EvalDecision'],
+    ['CloudWatch', 'DescribeAlarms', { MetricAlarms: [{ AlarmName: 'a', StateUpdatedTimestamp: '2026-12-01T00:00:00Z' }] }, 'MetricAlarms[0].StateUpdatedTimestamp'],
+    ['SQS', 'GetQueueAttributes', { Attributes: { ApproximateNumberOfMessages: 3 } }, 'Attributes["ApproximateNumberOfMessages"]'],
+    ['EventBridge', 'ListTargetsByRule', { Targets: [{ Id: 't', Arn: 'arn', Role: 'r' }] }, 'Targets[0].Role'],
+    ['KMS', 'GetKeyPolicy', { Policy: {}, PolicyName: 'default' }, 'Policy'],
+  ])('holds the read APIs doctor uses to their models too: %s %s', (service, operation, output, path) => {
+    expect(checkResponse(service, operation, output).map((v) => v.path)).toEqual([path]);
+  });
+
   it('names an operation the SDK does not know', () => {
     expect(problems(checkResponse('ECS', 'RollBackService', {}))).toEqual(['(operation): ECS has no operation RollBackService in @aws-sdk/client-ecs']);
   });

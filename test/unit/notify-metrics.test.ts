@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { METRIC, METRIC_DIMENSION_SETS } from '../../lambdas/shared/metrics';
 import { notifyEmf, storedMetrics } from '../helpers/emf';
-import { cooldownSkip, rolledBack, stabilityFailed } from '../helpers/notify-states';
+import { cooldownSkip, resolved, rolledBack, stabilityFailed } from '../helpers/notify-states';
 
 vi.hoisted(() => {
   process.env.TOPIC_ARN = 'arn:aws:sns:us-east-1:111122223333:riderapp-rollback-notifications';
@@ -74,5 +74,21 @@ describe('Notify metrics', () => {
       const declared = METRIC_DIMENSION_SETS[name as keyof typeof METRIC_DIMENSION_SETS].map((set) => [...set].sort().join(','));
       expect([...sets].sort()).toEqual(declared.sort());
     }
+  });
+
+  it('counts a dry run, and neither publishes nor counts a self-test dry run (ecs-rollback selftest)', async () => {
+    // Prepare
+    const dryRun: typeof resolved = { ...resolved, request: { ...resolved.request!, dryRun: true } };
+    const selftest: typeof resolved = { ...resolved, request: { ...resolved.request!, dryRun: true, selftest: true } };
+
+    // Act
+    const counted = storedMetrics(await notifyEmf({ kind: 'dry-run', state: dryRun }));
+    const publishedBefore = snsMock.commandCalls(PublishCommand).length;
+    const skipped = storedMetrics(await notifyEmf({ kind: 'dry-run', state: selftest }));
+
+    // Assess
+    expect(counted).toContainEqual(expect.objectContaining({ name: 'Rollbacks', dimensions: { ...SERVICE_DIMENSIONS, Outcome: 'DryRun' } }));
+    expect(skipped).toEqual([]);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(publishedBefore);
   });
 });

@@ -142,6 +142,14 @@ describe('parsing a manual start', () => {
     expect(parsed.trigger.summary).toContain('Dry run');
   });
 
+  it('marks a self-test dry run (ecs-rollback selftest) so Notify neither publishes nor counts it', () => {
+    // Act
+    const parsed = parseTrigger({ cluster: 'riderapp-cluster', service: 'riderapp-service', dryRun: true, selftest: true }, ctx);
+
+    // Assess
+    expect(parsed).toMatchObject({ dryRun: true, selftest: true });
+  });
+
   it.each([
     { target: { taskDefinition: 'riderapp:14' } },
     { target: { taskDefinition: 'arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp:14' } },
@@ -242,6 +250,12 @@ describe('rejecting bad input with the field named', () => {
       input: { cluster: 'riderapp-cluster', service: 'riderapp-service' },
       field: 'confirm',
       message: 'confirm: manual rollbacks need "confirm": "CONFIRM" unless dryRun is true',
+    },
+    {
+      scenario: 'a self-test that is not a dry run',
+      input: { cluster: 'riderapp-cluster', service: 'riderapp-service', confirm: 'CONFIRM', selftest: true },
+      field: 'selftest',
+      message: 'selftest: a self-test is a dry run: give dryRun: true with selftest: true',
     },
     {
       scenario: 'a manual start confirmed in lower case',

@@ -1,0 +1,280 @@
+/**
+ * `ecs-rollback doctor` end to end on the stand-in: the world's stack as the CDK app deploys it
+ * (local/harness/deployed-stack.ts, the roles holding exactly lib/permissions.ts's grants), read
+ * through the CLI with unmodified SDK clients; one scenario for the healthy setup and one per
+ * warning and failure, each asserting the finding's status, its line and its fix.
+ */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../cli/doctor';
+import { runCli } from '../../cli/run';
+import { type DeployedStack, deployStack } from '../../local/harness/deployed-stack';
+import { RIDERAPP, type World, type WorldOptions } from '../../local/harness/index';
+import { stepFunctionsOf } from '../../local/harness/run';
+import { useBundledWorlds } from '../helpers/bundled-worlds';
+import { standInCli } from '../helpers/stand-in-cli';
+
+const worlds = useBundledWorlds();
+
+/** A world whose target group has tuned health checks (10 s × 3) and whose stack is deployed. */
+async function deployed(options: Omit<WorldOptions, 'bundles'> = {}): Promise<{ world: World; stack: DeployedStack }> {
+  const world = await worlds.start(options);
+  const tg = world.model.findTargetGroup(world.riderapp!.targetGroupArn) as { healthCheckIntervalSeconds: number; healthyThresholdCount: number };
+  tg.healthCheckIntervalSeconds = 10;
+  tg.healthyThresholdCount = 3;
+  return { world, stack: deployStack(world) };
+}
+
+async function doctor(world: World, args: string[] = ['--project', 'riderapp']): Promise<{ code: number; findings: Finding[]; text: string; stderr: string }> {
+  const json = standInCli(world);
+  const code = await runCli(['doctor', ...args, '--json'], json.io);
+  const parsed = json.stdout() === '' ? { findings: [] } : (JSON.parse(json.stdout()) as { findings: Finding[] });
+  const text = standInCli(world);
+  await runCli(['doctor', ...args], text.io);
+  return { code, findings: parsed.findings, text: text.stdout(), stderr: json.stderr() };
+}
+
+const of = (findings: Finding[], check: string): Finding[] => findings.filter((f) => f.check === check);
+const SERVICE = `${RIDERAPP.cluster}/${RIDERAPP.service}`;
+
+describe('ecs-rollback doctor on the stand-in', () => {
+  it('finds every check ok on the healthy setup, exits 0, and prints one line per finding', async () => {
+    const { world } = await deployed();
+
+    const result = await doctor(world);
+
+    expect(result.findings.filter((f) => f.status !== 'ok'), result.text).toEqual([]);
+    expect(result.code, result.stderr).toBe(0);
+    const checks = new Set(result.findings.map((f) => f.check));
+    for (const check of [
+      'state-machine',
+      'stack',
+      'services-config',
+      'rule',
+      'dead-letter-queue',
+      'operations-key',
+      'executions',
+      'service',
+      'circuit-breaker',
+      'minimum-healthy-percent',
+      'containers',
+      'ecr-images',
+      'deployment-history',
+      'target-group',
+      'alarm',
+      'lock',
+      'permissions',
+    ]) {
+      expect(checks, `check ${check}`).toContain(check);
+    }
+    expect(of(result.findings, 'rule')).toHaveLength(3);
+    expect(of(result.findings, 'containers')[0]?.message).toContain('rolled back: riderapp');
+    expect(of(result.findings, 'target-group')[0]?.message).toContain('healthy 20-30 s after registration');
+    expect(result.text).toMatch(/^OK {4}riderapp-cluster\/riderapp-service {2}circuit-breaker: circuit breaker on, its rollback off/m);
+  });
+
+  it('finds the stack of a construct in a stack of the user\'s through the state machine\'s tags', async () => {
+    const world = await worlds.start();
+    deployStack(world, { stackName: 'platform-services', constructPrefix: 'Rollback' });
+
+    const result = await doctor(world, ['--state-machine-arn', stepFunctionsOf(world).stateMachineArn]);
+
+    expect(of(result.findings, 'stack')[0]).toMatchObject({ status: 'ok', message: 'stack platform-services: CREATE_COMPLETE' });
+    expect(of(result.findings, 'services-config')[0]).toMatchObject({ status: 'ok', message: `1 watched service(s): ${SERVICE}` });
+    expect(of(result.findings, 'permissions')[0]?.status).toBe('ok');
+  });
+
+  it('fails the circuit breaker when it is off, with the update-service fix, and exits 6', async () => {
+    const { world } = await deployed({ riderapp: { circuitBreaker: false } });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'circuit-breaker')[0]).toMatchObject({ status: 'fail', subject: SERVICE });
+    expect(of(result.findings, 'circuit-breaker')[0]?.fix).toContain('deploymentCircuitBreaker={enable=true,rollback=false}');
+    expect(result.code).toBe(6);
+    expect(result.text).toMatch(/^FAIL {2}riderapp-cluster\/riderapp-service {2}circuit-breaker: the deployment circuit breaker is off/m);
+    expect(result.text).toMatch(/^ {6}fix: aws ecs update-service --cluster riderapp-cluster --service riderapp-service/m);
+  });
+
+  it("says when ECS's own circuit-breaker rollback is on (the state machine then watches ECS's rollback)", async () => {
+    const { world } = await deployed({ riderapp: { ecsRollback: true } });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'circuit-breaker')[0]).toMatchObject({ status: 'ok' });
+    expect(of(result.findings, 'circuit-breaker')[0]?.message).toContain("ECS's own rollback");
+  });
+
+  it('warns about the AWS default health checks (30 s × 5): rollbacks wait up to 150 s, and exits 5', async () => {
+    const world = await worlds.start();
+    deployStack(world);
+
+    const result = await doctor(world);
+
+    const [tg] = of(result.findings, 'target-group');
+    expect(tg).toMatchObject({ status: 'warn' });
+    expect(tg?.message).toContain('interval 30 s, healthy 5, unhealthy 2');
+    expect(tg?.message).toContain('healthy 120-150 s after registration');
+    expect(tg?.fix).toContain('--health-check-interval-seconds 10 --healthy-threshold-count 3');
+    expect(result.code).toBe(5);
+  });
+
+  it('fails an alarm name that does not exist (a typo never fires)', async () => {
+    const { world } = await deployed({
+      services: [{ cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, alarmNames: [RIDERAPP.alarmName, 'riderapp-5xx-typo'] }],
+    });
+
+    const result = await doctor(world);
+
+    const alarms = of(result.findings, 'alarm');
+    expect(alarms.map((f) => f.status)).toEqual(['ok', 'fail']);
+    expect(alarms[0]?.message).toBe(`alarm ${RIDERAPP.alarmName} exists (AWS/ApplicationELB/UnHealthyHostCount), state OK`);
+    expect(alarms[1]?.message).toBe('alarm riderapp-5xx-typo does not exist: it can never start a rollback');
+    expect(alarms[1]?.fix).toContain('alarmNames');
+  });
+
+  it('warns about an alarm in ALARM now (it cannot fire again until it recovers)', async () => {
+    const { world } = await deployed({
+      services: [{ cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, alarmNames: ['riderapp-5xx'] }],
+    });
+    world.standIn.account.alarms.set('riderapp-5xx', {
+      name: 'riderapp-5xx',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HTTPCode_Target_5XX_Count',
+      dimensions: { LoadBalancer: 'app/riderapp-alb/50dc6c495c0c9188' },
+      state: 'ALARM',
+      stateReason: 'Threshold Crossed',
+      stateSince: world.now(),
+      threshold: 10,
+      periodSeconds: 60,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      statistic: 'Sum',
+    });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'alarm')[0]).toMatchObject({ status: 'warn' });
+    expect(of(result.findings, 'alarm')[0]?.message).toContain('(AWS/ApplicationELB/HTTPCode_Target_5XX_Count) is in ALARM now');
+    expect(of(result.findings, 'alarm')[0]?.fix).toContain('alarmsV2:alarm/riderapp-5xx');
+  });
+
+  it('fails when no container runs an image of the configured repository, and when the repository does not exist', async () => {
+    const { world } = await deployed({
+      services: [
+        { cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, containerNames: ['sidecar'], alarmNames: [] },
+        { cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: 'ridreapp', alarmNames: [] },
+      ],
+    });
+
+    const result = await doctor(world);
+
+    const containers = of(result.findings, 'containers');
+    expect(containers[0]).toMatchObject({ status: 'fail' });
+    expect(containers[0]?.message).toContain('is named sidecar: nothing would be rolled back');
+    expect(containers[1]?.message).toContain('runs an image of ECR repository ridreapp');
+    const images = of(result.findings, 'ecr-images');
+    expect(images[0]).toMatchObject({ status: 'ok' });
+    expect(images[1]).toMatchObject({ status: 'fail', message: 'ECR repository ridreapp does not exist' });
+  });
+
+  it('fails a health URL that points at the instance metadata service', async () => {
+    const { world } = await deployed({
+      services: [{ cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, healthCheckUrl: 'http://169.254.169.254/latest/meta-data', alarmNames: [] }],
+    });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'health-url')[0]).toMatchObject({ status: 'fail' });
+    expect(of(result.findings, 'health-url')[0]?.fix).toContain('healthCheckUrl');
+  });
+
+  it('warns about trigger events in the dead-letter queue', async () => {
+    const { world, stack } = await deployed();
+    world.standIn.account.queues.get(stack.deadLetterQueueUrl)!.visible = 2;
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'dead-letter-queue')[0]).toMatchObject({
+      status: 'warn',
+      message: '2 trigger event(s) EventBridge could not deliver are in the dead-letter queue: those rollbacks never started',
+    });
+  });
+
+  it('warns about a lock held by an execution that is no longer running, with the delete-item fix', async () => {
+    const { world, stack } = await deployed();
+    const holder = stepFunctionsOf(world).executionArnFor('gone-long-ago');
+    await world.stateTable.client.send(
+      new PutItemCommand({
+        TableName: stack.tableName,
+        Item: { id: { S: `lock#${SERVICE}` }, holder: { S: holder }, expiration: { N: String(Math.floor(world.now() / 1000) + 3600) } },
+      }),
+    );
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'lock')[0]).toMatchObject({ status: 'warn' });
+    expect(of(result.findings, 'lock')[0]?.message).toContain('which is GONE');
+    expect(of(result.findings, 'lock')[0]?.fix).toContain(`aws dynamodb delete-item --table-name ${stack.tableName}`);
+  });
+
+  it('fails a disabled rule and a rule that no longer targets the state machine', async () => {
+    const { world, stack } = await deployed();
+    world.standIn.account.rules.get(stack.ruleNames.deploymentFailed)!.state = 'DISABLED';
+    world.standIn.account.rules.get(stack.ruleNames.alarmStateChange)!.targets.splice(0);
+
+    const result = await doctor(world);
+
+    const rules = of(result.findings, 'rule');
+    expect(rules.find((f) => f.message.includes(stack.ruleNames.deploymentFailed))).toMatchObject({
+      status: 'fail',
+      fix: `aws events enable-rule --name ${stack.ruleNames.deploymentFailed}`,
+    });
+    expect(rules.find((f) => f.message.includes(stack.ruleNames.alarmStateChange))).toMatchObject({
+      status: 'fail',
+      message: `rule ${stack.ruleNames.alarmStateChange} does not target the state machine`,
+    });
+  });
+
+  it("fails when the operations topic's key does not let CloudWatch publish", async () => {
+    const { world, stack } = await deployed();
+    world.standIn.account.keys.get(stack.operationsKeyId)!.policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
+    });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'operations-key')[0]).toMatchObject({ status: 'fail' });
+    expect(of(result.findings, 'operations-key')[0]?.fix).toContain('cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*');
+  });
+
+  it('fails the permissions when a function role may not do what a rollback needs, naming the function, action and resource', async () => {
+    const { world, stack } = await deployed();
+    const role = world.standIn.account.roles.get(stack.roleArns.ResolveTarget)!;
+    const index = role.statements.findIndex((s) => s.actions.includes('ecr:DescribeImages'));
+    role.statements.splice(index, 1);
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'permissions')[0]).toMatchObject({ status: 'fail', subject: SERVICE });
+    expect(of(result.findings, 'permissions')[0]?.message).toContain(
+      'ResolveTarget: ecr:DescribeImages on arn:aws:ecr:us-east-1:111122223333:repository/riderapp (implicitDeny)',
+    );
+  });
+
+  it('warns about the last executions when one failed, naming it', async () => {
+    const { world } = await deployed();
+    const sfn = new SFNClient(world.standIn.clientConfig({ maxAttempts: 1 }));
+    await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: stepFunctionsOf(world).stateMachineArn, name: 'bad-input', input: JSON.stringify({ cluster: 'nope' }) }),
+    );
+    await stepFunctionsOf(world).settle();
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'executions')[0]).toMatchObject({ status: 'warn' });
+    expect(of(result.findings, 'executions')[0]?.message).toContain('the latest unsuccessful: bad-input FAILED');
+  });
+});
