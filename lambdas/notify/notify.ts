@@ -96,6 +96,12 @@ export async function notify(input: NotifyInput, settings: NotifySettings, deps:
   if (settings.topicArn === undefined || settings.topicArn === '') {
     throw new ConfigurationError('TOPIC_ARN is not set');
   }
+  if (isSelftest(input.state)) {
+    // A self-test (ecs-rollback selftest) reads its plan from the execution: no message to people, no metrics.
+    const sentAt = deps.now().toISOString();
+    const text = buildNotification(input, { now: sentAt, ...(settings.projectName ? { projectName: settings.projectName } : {}), advice: [] });
+    return { kind: input.kind, subject: text.subject, sentAt };
+  }
   const executionId = input.state.execution?.id;
   const log = executionId === undefined || executionId === '' ? undefined : deps.notificationLog;
   const earlier: EarlierPublish =
@@ -105,11 +111,6 @@ export async function notify(input: NotifyInput, settings: NotifySettings, deps:
   }
   const repeated = earlier.status === 'unknown';
   const sentAt = deps.now().toISOString();
-  if (isSelftest(input.state)) {
-    // A self-test (ecs-rollback selftest) reads its plan from the execution: no message to people, no metrics.
-    const text = buildNotification(input, { now: sentAt, ...(settings.projectName ? { projectName: settings.projectName } : {}), advice: [] });
-    return { kind: input.kind, subject: text.subject, sentAt };
-  }
   const advice = await adviceLines(input.state, settings, deps);
   const text = buildNotification(input, {
     now: sentAt,
