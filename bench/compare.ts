@@ -141,7 +141,7 @@ function summarise(results: Map<Side, SideRun[]>): ScenarioSummary {
 }
 
 /** How a sensitivity value of an estimate becomes overrides, and which scenario and sides it moves. */
-function sensitivityOverrides(key: TimingKey, value: number | Range): { overrides: Overrides; scenario: BenchScenario; sides: Side[] } | undefined {
+export function sensitivityOverrides(key: TimingKey, value: number | Range): { overrides: Overrides; scenario: BenchScenario; sides: Side[] } | undefined {
   const r = (v: number | Range, scale: number): { min: number; max: number } =>
     typeof v === 'number' ? { min: v * scale, max: v * scale } : { min: v.min * scale, max: v.max * scale };
   const ecsSides: Side[] = ['ours', 'ecsCircuitBreaker', 'floor'];
@@ -168,6 +168,8 @@ function sensitivityOverrides(key: TimingKey, value: number | Range): { override
       return { overrides: { apiCallMs: r(value, 1) }, scenario: 'deployment-failed', sides: ['ours'] };
     case 'humanReportMinutes':
       return { overrides: { humanReportMinutes: r(value, 1).min }, scenario: 'alarm-after-deploy', sides: ['seed'] };
+    case 'humanStartMinutes':
+      return { overrides: { humanStartMinutes: r(value, 1).min }, scenario: 'alarm-after-deploy', sides: ['seed'] };
     default:
       return undefined;
   }

@@ -66,6 +66,8 @@ export interface Overrides {
   readonly lambdaReuseIdleMinutes?: number;
   readonly apiCallMs?: Range;
   readonly humanReportMinutes?: number;
+  /** Minutes from the report to the person starting the pipeline (AWS_TIMINGS.humanStartMinutes). */
+  readonly humanStartMinutes?: number;
 }
 
 /** What our run adds to its measures. */
@@ -203,7 +205,7 @@ export function runModelSide(scenario: BenchScenario, side: Exclude<Side, 'ours'
   } else if (side === 'seed') {
     const failure = firstFailureAt(model.history, deployedAt) ?? triggerAt;
     const reportMinutes = overrides.humanReportMinutes ?? AWS_TIMINGS.humanReportMinutes.value;
-    detectionAt = failure + (reportMinutes + AWS_TIMINGS.humanStartMinutes.value) * 60_000;
+    detectionAt = failure + (reportMinutes + (overrides.humanStartMinutes ?? AWS_TIMINGS.humanStartMinutes.value)) * 60_000;
     runUntil(model, () => false, detectionAt);
     if (model.now() < detectionAt) model.advance(detectionAt - model.now());
     seedRollback(model);

@@ -220,6 +220,10 @@ export const AWS_TIMINGS = {
     value: 2,
     unit: 'min',
     source: '/work/shared/seed (Real-World Example)',
+    estimate: {
+      why: "a person's action, from the seed's example, not an AWS figure",
+      sensitivity: [1, 2, 5],
+    },
   },
 } as const satisfies Record<string, TimingFact>;
 
