@@ -358,6 +358,7 @@ export class EcsAutoRollback extends Construct {
       ProbeHealth: {
         timeout: Duration.seconds(probeBudgetSeconds(config.probe)),
         environment: {
+          STATE_TABLE_NAME: tableName,
           PROBE_ATTEMPTS: String(config.probe.attempts),
           PROBE_INTERVAL_SECONDS: String(config.probe.intervalSeconds),
           PROBE_TIMEOUT_SECONDS: String(config.probe.timeoutSeconds),

@@ -6,6 +6,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { SERVICES_CONFIG_ITEM_ID } from '../lambdas/shared/config';
 import type { TaskFunctionId } from '../statemachine/definition';
 import { AWS_LIMITS, LongestResolver, policySize } from './limits';
 
@@ -168,7 +169,15 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
         wildcardReason: REASON_TARGET_GROUPS,
       },
     ],
-    ProbeHealth: watchTasks(),
+    ProbeHealth: [
+      ...watchTasks(),
+      // The services configuration item only: the full health URL, which the state carries redacted.
+      {
+        statement: allow(['dynamodb:GetItem'], [inputs.tableArn], {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SERVICES_CONFIG_ITEM_ID] },
+        }),
+      },
+    ],
     Notify: [
       table(['dynamodb:GetItem', 'dynamodb:PutItem']),
       {

@@ -24,7 +24,8 @@ import { type ParsedTrigger, parseTrigger } from '../core/trigger';
 import type { PrepareConfig } from './config';
 import { RollbackError, ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
-import type { RollbackRequest, RollbackState } from '../shared/types';
+import type { RollbackRequest, RollbackState, ServiceConfig } from '../shared/types';
+import { redactUrl } from '../core/url-safety';
 import { hasEnded } from '../aws/executions';
 import type { StateTable } from '../aws/state-table';
 
@@ -54,6 +55,15 @@ function executionOf(state: RollbackState): { id: string; startTime: string } {
   return { id: execution.id, startTime: execution.startTime ?? new Date().toISOString() };
 }
 
+/**
+ * The service's configuration as the execution carries it: everything a person reads in the Step
+ * Functions console, so the health URL without credentials, query string (tokens) or fragment.
+ */
+function shownServiceConfig(config: ServiceConfig): ServiceConfig {
+  if (config.healthCheckUrl === undefined) return config;
+  return { ...config, healthCheckUrl: redactUrl(config.healthCheckUrl) };
+}
+
 function toRequest(parsed: ParsedTrigger, verdict: GuardVerdict, lockHeld: boolean, now: Date): RollbackRequest {
   return {
     trigger: parsed.trigger,
@@ -61,7 +71,7 @@ function toRequest(parsed: ParsedTrigger, verdict: GuardVerdict, lockHeld: boole
     ...(parsed.account !== undefined ? { account: parsed.account } : {}),
     cluster: parsed.serviceConfig.cluster,
     service: parsed.serviceConfig.service,
-    serviceConfig: parsed.serviceConfig,
+    serviceConfig: shownServiceConfig(parsed.serviceConfig),
     ...(parsed.target !== undefined ? { target: parsed.target } : {}),
     dryRun: parsed.dryRun,
     ...(parsed.selftest === true ? { selftest: true } : {}),

@@ -17,7 +17,7 @@ import {
 } from '../core/health';
 import { findDeployment } from '../core/stability';
 import { redactUrl } from '../core/url-safety';
-import { ServiceNotFoundError, ValidationError } from '../shared/errors';
+import { ConfigurationError, ServiceNotFoundError, ValidationError } from '../shared/errors';
 import { assertServiceRequest, isRecord } from '../shared/narrow';
 import type { DeploymentRef, HealthCheck, HealthResult, RollbackRequest, StabilityResult } from '../shared/types';
 
@@ -38,6 +38,37 @@ export interface ProbeHealthDeps {
   readonly allowLoopback: () => boolean;
   readonly sleep: (milliseconds: number) => Promise<void>;
   readonly now: () => Date;
+  /**
+   * The full health URL configured for cluster/service (the services configuration), which the
+   * state carries redacted. Without it only a URL with nothing redacted can be probed.
+   */
+  readonly configuredHealthCheckUrl?: (cluster: string, service: string) => Promise<string | undefined>;
+}
+
+/** True when `url` is what redactUrl made of a URL with credentials, a query string or a fragment. */
+function isRedacted(url: string): boolean {
+  return /[?#]…$/.test(url) && redactUrl(url) === url;
+}
+
+/**
+ * The URL to probe for the one the state carries. Prepare puts it there redacted (no query string,
+ * fragment or credentials, since people read the state in the Step Functions console); then the
+ * URL to probe is the configured one whose redaction it is. A URL with nothing redacted is probed
+ * as it is. A configuration that no longer has it (changed since Prepare) is a ConfigurationError:
+ * probing the URL without its query would judge the wrong thing.
+ */
+export async function healthUrlToProbe(
+  shown: string,
+  cluster: string,
+  service: string,
+  deps: Pick<ProbeHealthDeps, 'configuredHealthCheckUrl'>,
+): Promise<string> {
+  if (!isRedacted(shown)) return shown;
+  const configured = await deps.configuredHealthCheckUrl?.(cluster, service);
+  if (configured !== undefined && redactUrl(configured) === shown) return configured;
+  throw new ConfigurationError(
+    `request.serviceConfig.healthCheckUrl: the services configuration has no healthCheckUrl for ${cluster}/${service} that matches ${shown} (changed since the rollback started?)`,
+  );
 }
 
 /** Narrows the ASL state; a missing field is a ValidationError naming it. */
@@ -134,7 +165,7 @@ export async function probeHealth(
   const lookup = await describeService(cluster, service, deps.ecs());
   if (!lookup.found) throw new ServiceNotFoundError(`ECS service ${service} in ${cluster}: ${lookup.reason}`);
   const targetGroupArns = targetGroupArnsFor(serviceConfig?.targetGroupArn, lookup.service);
-  const healthCheckUrl = serviceConfig?.healthCheckUrl;
+  const healthCheckUrl = serviceConfig?.healthCheckUrl ? await healthUrlToProbe(serviceConfig.healthCheckUrl, cluster, service, deps) : undefined;
   const deployment = findDeployment(lookup.service.deployments ?? [], input.deployment.deploymentId);
   const expected = input.stability?.desiredCount || deployment?.desiredCount || lookup.service.desiredCount || 0;
 

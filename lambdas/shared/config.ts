@@ -30,6 +30,26 @@ export const PROJECT_TAG_KEY = 'ecs-auto-rollback:project';
 /** Attribute of that item holding the JSON array of ServiceConfig (a string). */
 export const SERVICES_CONFIG_ATTRIBUTE = 'servicesConfig';
 
+/**
+ * The health URL configured for cluster/service in the services configuration's JSON text (the
+ * full URL, tokens included), or undefined when the text is missing, not a list or has none for it.
+ * ProbeHealth reads it here because the execution's state carries only the redacted URL.
+ */
+export function configuredHealthCheckUrl(servicesConfig: string | undefined, cluster: string, service: string): string | undefined {
+  if (servicesConfig === undefined) return undefined;
+  let services: unknown;
+  try {
+    services = JSON.parse(servicesConfig);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(services)) return undefined;
+  const entry = services.find(
+    (s: unknown) => typeof s === 'object' && s !== null && (s as { cluster?: unknown }).cluster === cluster && (s as { service?: unknown }).service === service,
+  ) as { healthCheckUrl?: unknown } | undefined;
+  return typeof entry?.healthCheckUrl === 'string' ? entry.healthCheckUrl : undefined;
+}
+
 /** What ReleaseLock needs. */
 export interface ReleaseLockConfig {
   readonly stateTableName: string;

@@ -28,7 +28,11 @@ export interface ServiceConfig {
   readonly containerNames?: readonly string[];
   /** Target group to probe; default: the service's own load balancer target groups. */
   readonly targetGroupArn?: string;
-  /** An HTTP(S) URL that answers 2xx when the service is healthy. */
+  /**
+   * An HTTP(S) URL that answers 2xx when the service is healthy. In the execution's state (what the
+   * Step Functions console shows) it is redacted: no credentials, query string or fragment
+   * (lambdas/core/url-safety.ts redactUrl); ProbeHealth reads the full URL from the services configuration.
+   */
   readonly healthCheckUrl?: string;
   /** CloudWatch alarms that trigger a rollback of this service. */
   readonly alarmNames: readonly string[];

@@ -299,7 +299,7 @@ describe('the task functions', () => {
   it.each<[TaskFunctionId, string[]]>([
     ['UpdateService', ['STATE_TABLE_NAME', 'COOLDOWN_MINUTES']],
     ['ReleaseLock', ['STATE_TABLE_NAME', 'COOLDOWN_MINUTES']],
-    ['ProbeHealth', ['PROBE_ATTEMPTS', 'PROBE_INTERVAL_SECONDS', 'PROBE_TIMEOUT_SECONDS']],
+    ['ProbeHealth', ['STATE_TABLE_NAME', 'PROBE_ATTEMPTS', 'PROBE_INTERVAL_SECONDS', 'PROBE_TIMEOUT_SECONDS']],
     ['Notify', ['TOPIC_ARN', 'COOLDOWN_MINUTES', 'STATE_TABLE_NAME']],
   ])('gives %s its settings %j', (taskId, names) => {
     // Prepare
@@ -413,15 +413,21 @@ describe('least privilege', () => {
     });
   });
 
-  it.each<[TaskFunctionId, string, Record<string, unknown>]>([
-    ['CheckStability', ", and read the target groups' health check settings", { 'elasticloadbalancing:DescribeTargetGroups': { resources: ['*'] } }],
-    ['ProbeHealth', '', {}],
+  it.each<[TaskFunctionId, string, () => Record<string, unknown>]>([
+    ['CheckStability', ", and read the target groups' health check settings", () => ({ 'elasticloadbalancing:DescribeTargetGroups': { resources: ['*'] } })],
+    [
+      'ProbeHealth',
+      ', and read the services configuration item (the full health URL) and nothing else of the table',
+      () => ({
+        'dynamodb:GetItem': { resources: [tableArn()], condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['config#services'] } } },
+      }),
+    ],
   ])('lets %s watch the service tasks and target health%s', (taskId, _also, extra) => {
     // Act
     const permissions = permissionsOf(taskId);
 
     // Assess
-    expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS, ...extra });
+    expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS, ...extra() });
   });
 
   it('lets Notify publish to the topic (with its key), record what it published and read RDS snapshots; metrics are EMF log lines and need no cloudwatch:PutMetricData', () => {

@@ -151,6 +151,18 @@ describe('Prepare decides what to do with a trigger', () => {
     expect(ecsMock).toHaveReceivedCommandWith(DescribeServicesCommand, { cluster: CLUSTER, services: [SERVICE] });
   });
 
+  it('carries the health URL without its query string (tokens) or credentials into the state people read in the console', async () => {
+    // Prepare
+    const config = { ...deps.config, services: [{ ...RIDERAPP, healthCheckUrl: 'https://health.riderapp.example.com/ready?token=abc123#x' }] };
+
+    // Act
+    const request = await prepare(stateFor(event('ecs-deployment-failed')), { ...deps, config });
+
+    // Assess
+    expect(request.serviceConfig.healthCheckUrl).toBe('https://health.riderapp.example.com/ready?…#…');
+    expect(JSON.stringify(request)).not.toContain('abc123');
+  });
+
   it('skips a copy of an ECS failure event that another execution already handles, and takes no lock', async () => {
     // Prepare
     claimedByOther(EXECUTION_B);

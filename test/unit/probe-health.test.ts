@@ -334,6 +334,36 @@ describe('ProbeHealth', () => {
     expect(JSON.stringify(result)).not.toContain('abc123');
   });
 
+  it('probes the full URL from the services configuration when the state carries it redacted (no token in the Step Functions history)', async () => {
+    // Prepare: Prepare put the URL without its query into the state; the configuration has the token
+    givenService(false);
+    const configured = vi.fn(async () => `${baseUrl}/health?token=abc123`);
+    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${baseUrl}/health?…` }));
+
+    // Act
+    const result = await probeHealth(input, { attempts: 1, intervalSeconds: 1, timeoutSeconds: 1 }, { ...deps, configuredHealthCheckUrl: configured });
+
+    // Assess
+    expect(configured).toHaveBeenCalledWith(CLUSTER, SERVICE);
+    expect(paths).toEqual(['/health?token=abc123']);
+    expect(result.healthy).toBe(true);
+    expect(JSON.stringify(result)).not.toContain('abc123');
+  });
+
+  it('fails naming the field, and requests nothing, when the configuration no longer has the redacted URL the state carries', async () => {
+    // Prepare: the health URL was changed by a deployment since Prepare
+    givenService(false);
+    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${baseUrl}/health?…` }));
+    const configured = async () => `${baseUrl}/ready?token=abc123`;
+
+    // Act
+    const probing = probeHealth(input, { attempts: 1, intervalSeconds: 1, timeoutSeconds: 1 }, { ...deps, configuredHealthCheckUrl: configured });
+
+    // Assess
+    await expect(probing).rejects.toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining('request.serviceConfig.healthCheckUrl') });
+    expect(paths).toEqual([]);
+  });
+
   it('refuses 127.0.0.1 unless the local-test allowance is set, and never inside AWS Lambda', async () => {
     // Prepare
     givenService(false);
