@@ -9,9 +9,11 @@ import {
   findDeployment,
   type HealthTiming,
   type StabilityObservation,
+  shortTaskDefinition,
   shouldLookUpTargets,
   tasksStarting,
 } from '../core/stability';
+import { REASONS } from '../core/reasons';
 import { ValidationError } from '../shared/errors';
 import { logger } from '../shared/logger';
 import { assertServiceRequest, isRecord } from '../shared/narrow';
@@ -22,7 +24,7 @@ export interface CheckStabilityInput {
   readonly request: Pick<RollbackRequest, 'cluster' | 'service' | 'serviceConfig'>;
   readonly deployment: DeploymentRef;
   readonly settings: Settings;
-  readonly stability?: Pick<StabilityResult, 'checks'>;
+  readonly stability?: Pick<StabilityResult, 'checks'> & Partial<Pick<StabilityResult, 'desiredCount' | 'runningCount' | 'healthyTargets'>>;
 }
 
 /** Clients and clock, replaceable in tests. */
@@ -30,7 +32,17 @@ export interface CheckStabilityDeps {
   readonly ecs: () => ECSClient;
   readonly elbv2: () => ElasticLoadBalancingV2Client;
   readonly now: () => Date;
+  /** [0, 1): the jitter of the wait after a throttled look. Default Math.random. */
+  readonly random?: () => number;
 }
+
+/**
+ * After AWS throttled a look at the deployment (the SDK's and nothing else's retries spent), wait
+ * this long before the next look, drawn with full jitter so that many rollbacks polling at once
+ * (one account's ECS token buckets refill at 20 reads a second,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/request-throttling.html) spread out.
+ */
+export const THROTTLED_LOOK_WAIT_SECONDS = { min: 5, max: 30 } as const;
 
 /** Narrows the ASL state; a missing field is a ValidationError naming it. */
 export function narrowCheckStabilityInput(event: unknown): CheckStabilityInput {
@@ -51,7 +63,16 @@ export function narrowCheckStabilityInput(event: unknown): CheckStabilityInput {
     request: request as unknown as CheckStabilityInput['request'],
     deployment: deployment as unknown as DeploymentRef,
     settings: settings as unknown as Settings,
-    ...(isRecord(stability) && typeof stability.checks === 'number' ? { stability: { checks: stability.checks } } : {}),
+    ...(isRecord(stability) && typeof stability.checks === 'number'
+      ? {
+          stability: {
+            checks: stability.checks,
+            ...(typeof stability.desiredCount === 'number' ? { desiredCount: stability.desiredCount } : {}),
+            ...(typeof stability.runningCount === 'number' ? { runningCount: stability.runningCount } : {}),
+            ...(typeof stability.healthyTargets === 'number' ? { healthyTargets: stability.healthyTargets } : {}),
+          },
+        }
+      : {}),
   };
 }
 
@@ -77,12 +98,46 @@ async function observeHealthTiming(
   }
 }
 
-/** One stability check of the followed deployment (ours, or ECS's own rollback). */
+/**
+ * One stability check of the followed deployment (ours, or ECS's own rollback). A look that AWS
+ * throttled is no failure: the deployment goes on without us looking, so the check answers
+ * IN_PROGRESS with a jittered wait (THROTTLED_LOOK_WAIT_SECONDS) until the stabilisation timeout;
+ * only then does the throttle go to the state machine's Retry.
+ */
 export async function checkStability(input: CheckStabilityInput, deps: CheckStabilityDeps): Promise<StabilityResult> {
-  const { request, deployment: followed, settings } = input;
   const now = deps.now();
-  const elapsedSeconds = Math.max(0, Math.floor((now.getTime() - Date.parse(followed.startedAt)) / 1000));
+  const elapsedSeconds = Math.max(0, Math.floor((now.getTime() - Date.parse(input.deployment.startedAt)) / 1000));
   const context = { checks: (input.stability?.checks ?? 0) + 1, checkedAt: now.toISOString() };
+  try {
+    return await lookAtDeployment(input, deps, elapsedSeconds, context);
+  } catch (error) {
+    const left = input.settings.stabilizationTimeoutSeconds - elapsedSeconds;
+    if (!(error instanceof Error && error.name === 'ThrottledAwsError') || left <= 1) throw error;
+    const { min, max } = THROTTLED_LOOK_WAIT_SECONDS;
+    const wait = Math.max(1, Math.min(Math.floor(left) - 1, Math.round(min + (max - min) * (deps.random ?? Math.random)())));
+    const previous = input.stability;
+    logger.warn('the look at the deployment was throttled; looking again later', { error, waitSeconds: wait });
+    return {
+      status: 'IN_PROGRESS',
+      reason: REASONS.LOOK_THROTTLED,
+      message: `Deployment ${input.deployment.deploymentId} (${shortTaskDefinition(input.deployment.taskDefinitionArn)}): AWS throttled the look after ${elapsedSeconds} s (${error.message}); next check in ${wait} s`,
+      elapsedSeconds,
+      waitSeconds: wait,
+      desiredCount: previous?.desiredCount ?? 0,
+      runningCount: previous?.runningCount ?? 0,
+      ...(previous?.healthyTargets === undefined ? {} : { healthyTargets: previous.healthyTargets }),
+      ...context,
+    };
+  }
+}
+
+async function lookAtDeployment(
+  input: CheckStabilityInput,
+  deps: CheckStabilityDeps,
+  elapsedSeconds: number,
+  context: { readonly checks: number; readonly checkedAt: string },
+): Promise<StabilityResult> {
+  const { request, deployment: followed, settings } = input;
 
   const lookup = await describeService(request.cluster, request.service, deps.ecs());
   if (!lookup.found) {

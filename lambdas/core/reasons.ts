@@ -28,6 +28,7 @@ export const REASONS = {
   DEPLOYMENT_REPLACED: 'DeploymentReplaced',
   SERVICE_NOT_ACTIVE: 'ServiceNotActive',
   STABILIZATION_TIMEOUT: 'StabilizationTimeout',
+  LOOK_THROTTLED: 'LookThrottled',
 } as const;
 
 export type Reason = (typeof REASONS)[keyof typeof REASONS];

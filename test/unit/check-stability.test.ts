@@ -149,6 +149,44 @@ describe('CheckStability', () => {
     vi.useRealTimers();
   });
 
+  it('answers IN_PROGRESS with a jittered wait of 5 to 30 s, keeping the last counts, when AWS throttled the look', async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    const previous = { status: 'IN_PROGRESS', reason: REASONS.DEPLOYMENT_IN_PROGRESS, message: '', elapsedSeconds: 45, waitSeconds: 3, desiredCount: 3, runningCount: 3, healthyTargets: 1, checks: 4, checkedAt: STARTED_AT } as const;
+
+    // Act
+    const result = await handler(state({ stability: previous }), {} as never);
+
+    // Assess
+    expect(result).toMatchObject({ status: 'IN_PROGRESS', reason: REASONS.LOOK_THROTTLED, desiredCount: 3, runningCount: 3, healthyTargets: 1, checks: 5 });
+    expect(result.waitSeconds).toBeGreaterThanOrEqual(5);
+    expect(result.waitSeconds).toBeLessThanOrEqual(30);
+    expect(result.message).toContain('AWS throttled the look after 60 s');
+  });
+
+  it('lets a throttle go to the Retry (ThrottledAwsError) once the stabilisation timeout has passed', async () => {
+    // Prepare
+    at(600);
+    ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+
+    // Act
+    const checking = handler(state(), {} as never);
+
+    // Assess
+    await expect(checking).rejects.toMatchObject({ name: 'ThrottledAwsError' });
+  });
+
+  it('does not turn another AWS error into a wait: a 500 still goes to the Retry as TransientAwsError', async () => {
+    // Prepare
+    ecsMock.on(DescribeServicesCommand).rejects(Object.assign(new Error('boom'), { name: 'ServerException', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+
+    // Act
+    const checking = handler(state(), {} as never);
+
+    // Assess
+    await expect(checking).rejects.toMatchObject({ name: 'TransientAwsError' });
+  });
+
   it('reports COMPLETED when ECS completes the riderapp:14 rollback deployment', async () => {
     // Prepare
     ecsMock.on(DescribeServicesCommand).resolves({ services: [serviceWith([rollbackDeployment({ rolloutState: 'COMPLETED' })])] });
