@@ -341,7 +341,6 @@ describe('rollback state machine: retries, failures and bad input', () => {
     ['the first DescribeServices of Prepare', DescribeServicesCommand, 'Prepare', false, 1],
     ['the first DescribeServices of ResolveTarget', DescribeServicesCommand, 'ResolveTarget', false, 1],
     ['the UpdateService call (ECS rejects it)', UpdateServiceCommand, 'UpdateService', false, 2],
-    ['the first DescribeServices of CheckStability', DescribeServicesCommand, 'CheckStability', false, 1],
     ['the SNS Publish of the success notification', PublishCommand, 'NotifySuccess', false, 1],
   ])('retries after one ThrottlingException in %s and still rolls back once', async (_where, command, state, afterEffect, updateServiceCalls) => {
     // Prepare
@@ -358,6 +357,23 @@ describe('rollback state machine: retries, failures and bad input', () => {
     expect(world.deploymentsStarted()).toBe(1);
     expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, updateServiceCalls);
     expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, { taskDefinition: taskDefinitionArn(14) });
+    expect(world.runningTaskDefinition()).toBe('riderapp:14');
+    expect(theNotification(world).status).toBe('success');
+  });
+
+  it('looks again later, without a Retry, when the first DescribeServices of CheckStability is throttled, and still rolls back once', async () => {
+    // Prepare
+    const world = new RiderappWorld().fail({ state: 'CheckStability', command: DescribeServicesCommand, error: throttling, afterEffect: false });
+
+    // Act
+    const result = await run(world, DEPLOYMENT_FAILED);
+
+    // Assess
+    expect(result.retried).toEqual([]);
+    expect(result.caught).toEqual([]);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.statesEntered.filter((s) => s === 'CheckStability').length).toBeGreaterThanOrEqual(2);
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
     expect(world.runningTaskDefinition()).toBe('riderapp:14');
     expect(theNotification(world).status).toBe('success');
   });
