@@ -131,7 +131,7 @@ const console_ = {
   execution: (region: string, arn: string) => `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${arn}`,
 };
 
-async function checkService(service: ServiceConfig, deployment: Deployment, clients: Clients, region: string): Promise<Finding[]> {
+async function checkService(service: ServiceConfig, deployment: Deployment, clients: Clients, region: string, now: () => Date): Promise<Finding[]> {
   const subject = `${service.cluster}/${service.service}`;
   const out: Finding[] = [];
   const add = (check: string, status: FindingStatus, message: string, fix?: string) => out.push(finding(check, status, subject, message, fix));
@@ -321,7 +321,7 @@ async function checkService(service: ServiceConfig, deployment: Deployment, clie
       );
       const holder = item.Item?.['holder']?.S;
       const expiration = Number(item.Item?.['expiration']?.N ?? '0');
-      if (holder === undefined || expiration * 1000 <= Date.now()) {
+      if (holder === undefined || expiration * 1000 <= now().getTime()) {
         add('lock', 'ok', 'no lock held');
       } else {
         const executionArn = holder.startsWith('arn:') ? holder : `${deployment.stateMachineArn.replace(':stateMachine:', ':execution:')}:${holder}`;
@@ -468,15 +468,19 @@ async function checkStack(deployment: Deployment, clients: Clients, region: stri
 
   try {
     const listed = await awsRead('ListExecutions', () => clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: deployment.stateMachineArn, maxResults: 10 })));
-    const executions = listed.executions ?? [];
+    // Self-tests (ecs-rollback selftest) are dry runs: they are not the rollbacks this check is about.
+    const all = listed.executions ?? [];
+    const executions = all.filter((e) => !(e.name ?? '').startsWith('selftest-'));
+    const selftests = all.length - executions.length;
+    const note = selftests === 0 ? '' : ` (${selftests} self-test(s) not counted)`;
     const ended = executions.filter((e) => e.status !== 'RUNNING');
     const bad = ended.filter((e) => e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED');
     const counts = [...new Set(ended.map((e) => e.status))].map((s) => `${ended.filter((e) => e.status === s).length} ${s}`).join(', ');
-    if (executions.length === 0) add('executions', 'ok', 'no execution yet');
+    if (executions.length === 0) add('executions', 'ok', `no rollback yet${note}`);
     else if (bad.length > 0) {
       const last = bad[0]!;
-      add('executions', 'warn', `last ${executions.length} executions: ${counts}; the latest unsuccessful: ${last.name} ${last.status}`, `ecs-rollback status ${last.executionArn} (or ${console_.execution(region, last.executionArn ?? '')})`);
-    } else add('executions', 'ok', `last ${executions.length} executions: ${counts || 'running'}`);
+      add('executions', 'warn', `last ${executions.length} executions: ${counts}; the latest unsuccessful: ${last.name} ${last.status}${note}`, `ecs-rollback status ${last.executionArn} (or ${console_.execution(region, last.executionArn ?? '')})`);
+    } else add('executions', 'ok', `last ${executions.length} executions: ${counts || 'running'}${note}`);
   } catch (error) {
     add('executions', 'warn', `cannot list executions: ${errorText(error)}`, 'give the caller states:ListExecutions');
   }
@@ -508,12 +512,13 @@ export async function doctorFindings(
   sfn: SFNClient,
   awsConfig: AwsConfigFor,
   project: string,
+  now: () => Date = () => new Date(),
 ): Promise<Finding[]> {
   const region = deployment.region ?? deployment.stateMachineArn.split(':')[3] ?? 'us-east-1';
   const clients = clientsFor(sfn, awsConfig, deployment.region ?? region);
   try {
     const findings = await checkStack(deployment, clients, region, project);
-    for (const service of deployment.services ?? []) findings.push(...(await checkService(service, deployment, clients, region)));
+    for (const service of deployment.services ?? []) findings.push(...(await checkService(service, deployment, clients, region, now)));
     return findings;
   } finally {
     destroy(clients);

@@ -264,7 +264,7 @@ async function runDoctor(command: DoctorCommand, io: CliIo): Promise<number> {
   const stateMachineArn = await locateStateMachine(command.global, sfn, region);
   const deployment = await readDeployment(stateMachineArn, sfn, io.awsConfig ?? defaultAwsConfig, region ?? regionOfArn(stateMachineArn));
   const project = command.global.project ?? deployment.tags['ecs-auto-rollback:project'] ?? deployment.stateMachineName;
-  const findings = await doctorFindings(deployment, sfn, io.awsConfig ?? defaultAwsConfig, project);
+  const findings = await doctorFindings(deployment, sfn, io.awsConfig ?? defaultAwsConfig, project, io.now ?? (() => new Date()));
   const exitCode = findings.some((f) => f.status === 'fail') ? EXIT.DOCTOR_FAILURES : findings.some((f) => f.status === 'warn') ? EXIT.DOCTOR_WARNINGS : EXIT.OK;
   if (command.global.json === true) {
     printJson(io.stdout, { stateMachineArn, ...(deployment.stackName === undefined ? {} : { stackName: deployment.stackName }), exitCode, findings });

@@ -34,6 +34,8 @@ export interface DeployStackOptions {
   readonly stackName?: string;
   /** Logical id prefix of the construct's resources (its path in the user's stack). @default '' (id Default) */
   readonly constructPrefix?: string;
+  /** The value of the construct's project tag on the state machine. @default the world's project */
+  readonly projectTag?: string;
 }
 
 /** A CDK-looking logical id hash (8 hex digits, stable per name). */
@@ -156,7 +158,7 @@ export function deployStack(world: World, options: DeployStackOptions = {}): Dep
   sfn.tags.set('aws:cloudformation:stack-name', stackName);
   sfn.tags.set('aws:cloudformation:stack-id', stackId);
   sfn.tags.set('aws:cloudformation:logical-id', logical('WorkflowStateMachine'));
-  sfn.tags.set(PROJECT_TAG_KEY, PROJECT);
+  sfn.tags.set(PROJECT_TAG_KEY, options.projectTag ?? PROJECT);
   resources.queues.set(deadLetterQueueUrl, { url: deadLetterQueueUrl, arn: queueArn, visible: 0, inFlight: 0 });
   const eventsRole = `arn:aws:iam::${accountId}:role/${stackName}-TriggersEventsRole-${hash('events')}`;
   const ruleArn = (name: string) => `arn:aws:events:${region}:${accountId}:rule/${name}`;

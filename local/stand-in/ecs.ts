@@ -111,7 +111,7 @@ export function renderService(model: AwsModel, service: ServiceRecord, includeTa
     networkConfiguration: networkConfiguration(service),
     healthCheckGracePeriodSeconds: service.loadBalancers.length > 0 ? 60 : 0,
     schedulingStrategy: 'REPLICA',
-    deploymentController: { type: 'ECS' },
+    deploymentController: { type: service.deploymentController ?? 'ECS' },
     createdBy: `arn:aws:iam::${model.account}:role/${service.clusterName}-deployer`,
     enableECSManagedTags: true,
     propagateTags: 'NONE',

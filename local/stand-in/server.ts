@@ -1,5 +1,6 @@
 /**
- * One HTTP server on 127.0.0.1 for ECS, ECR, ELBv2 and SNS. JSON 1.1 requests are routed by the
+ * One HTTP server on 127.0.0.1 for ECS, ECR, ELBv2 and SNS, and the read APIs of a deployed stack
+ * (CloudFormation, CloudWatch, SQS, IAM, EventBridge, KMS: account.ts). JSON requests are routed by the
  * X-Amz-Target prefix; Query requests by Action and the credential scope's service name (or the
  * API Version). Every request ticks the model, passes through the faults and lands in the call log.
  */

@@ -4,7 +4,7 @@
  * through the CLI with unmodified SDK clients; one scenario for the healthy setup and one per
  * warning and failure, each asserting the finding's status, its line and its fix.
  */
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../cli/doctor';
@@ -85,6 +85,29 @@ describe('ecs-rollback doctor on the stand-in', () => {
     expect(of(result.findings, 'permissions')[0]?.status).toBe('ok');
   });
 
+  it('finds the state machine by its project tag when no state machine has the project\'s name', async () => {
+    const world = await worlds.start();
+    deployStack(world, { stackName: 'shop-platform', constructPrefix: 'Rollback', projectTag: 'shop' });
+
+    const cli = standInCli(world);
+    const code = await runCli(['doctor', '--project', 'shop', '--json'], cli.io);
+
+    expect(code, cli.stderr()).not.toBe(2);
+    expect(JSON.parse(cli.stdout())).toMatchObject({ stateMachineArn: stepFunctionsOf(world).stateMachineArn, stackName: 'shop-platform' });
+    expect(world.standIn.calls.all().filter((c) => c.operation === 'ListTagsForResource').length).toBeGreaterThan(0);
+  });
+
+  it('says which project it looked for when no state machine has its name or tag (exit 2)', async () => {
+    const world = await worlds.start();
+    deployStack(world);
+
+    const cli = standInCli(world);
+    const code = await runCli(['doctor', '--project', 'nosuch'], cli.io);
+
+    expect(code).toBe(2);
+    expect(cli.stderr()).toContain('no state machine named nosuch-ecs-auto-rollback or tagged ecs-auto-rollback:project=nosuch');
+  });
+
   it('fails the circuit breaker when it is off, with the update-service fix, and exits 6', async () => {
     const { world } = await deployed({ riderapp: { circuitBreaker: false } });
 
@@ -118,6 +141,55 @@ describe('ecs-rollback doctor on the stand-in', () => {
     expect(tg?.message).toContain('healthy 120-150 s after registration');
     expect(tg?.fix).toContain('--health-check-interval-seconds 10 --healthy-threshold-count 3');
     expect(result.code).toBe(5);
+  });
+
+  it('fails when the state table has no services configuration item (nothing is watched), and exits 6', async () => {
+    const { world, stack } = await deployed();
+    await world.stateTable.client.send(new DeleteItemCommand({ TableName: stack.tableName, Key: { id: { S: 'config#services' } } }));
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'services-config')[0]).toMatchObject({
+      status: 'fail',
+      message: `cannot read the watched services: the state table ${stack.tableName} has no config#services item`,
+    });
+    expect(of(result.findings, 'service')).toEqual([]);
+    expect(result.code).toBe(6);
+  });
+
+  it('fails a service on the CODE_DEPLOY deployment controller (no SERVICE_DEPLOYMENT_FAILED, no UpdateService rollback)', async () => {
+    const { world } = await deployed();
+    world.model.findService(RIDERAPP.cluster, RIDERAPP.service)!.deploymentController = 'CODE_DEPLOY';
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'service')[0]).toMatchObject({ status: 'fail', subject: SERVICE });
+    expect(of(result.findings, 'service')[0]?.message).toContain('uses the CODE_DEPLOY deployment controller');
+    expect(of(result.findings, 'service')[0]?.fix).toContain('ECS (rolling update) deployment controller');
+  });
+
+  it('warns about a service that lowers capacity during a rollback, holds one image and has no previous successful deployment', async () => {
+    // Prepare: riderapp-worker, created once from the only image of its repository, minimumHealthyPercent 50
+    const { world } = await deployed({
+      services: [{ cluster: RIDERAPP.cluster, service: 'riderapp-worker', ecrRepository: 'riderapp-worker', alarmNames: [] }],
+      seed: (model) => {
+        const repository = model.createRepository('riderapp-worker');
+        model.pushImage('riderapp-worker', { tags: ['v1.0.0'] });
+        const td = model.registerTaskDefinition({ family: 'riderapp-worker', containerDefinitions: [{ name: 'worker', image: `${repository.uri}:v1.0.0`, essential: true }] });
+        model.createService({ cluster: RIDERAPP.cluster, name: 'riderapp-worker', taskDefinition: td.arn, desiredCount: 2, minimumHealthyPercent: 50, steadySince: model.now() });
+      },
+    });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'minimum-healthy-percent')[0]).toMatchObject({ status: 'warn', subject: `${RIDERAPP.cluster}/riderapp-worker` });
+    expect(of(result.findings, 'minimum-healthy-percent')[0]?.message).toContain('minimumHealthyPercent is 50');
+    expect(of(result.findings, 'minimum-healthy-percent')[0]?.fix).toContain('minimumHealthyPercent=100');
+    expect(of(result.findings, 'ecr-images')[0]).toMatchObject({ status: 'fail' });
+    expect(of(result.findings, 'ecr-images')[0]?.message).toBe('repository riderapp-worker holds 1 tagged image(s): there is no previous image to roll back to');
+    expect(of(result.findings, 'deployment-history')[0]).toMatchObject({ status: 'warn' });
+    expect(of(result.findings, 'deployment-history')[0]?.fix).toContain('ecs-rollback start --cluster riderapp-cluster --service riderapp-worker --to');
+    expect(of(result.findings, 'target-group')[0]).toMatchObject({ status: 'ok', message: 'no target group: stability is judged by ECS alone' });
   });
 
   it('fails an alarm name that does not exist (a typo never fires)', async () => {

@@ -50,6 +50,11 @@ describe('ecs-rollback selftest on the stand-in', () => {
     expect(world.standIn.calls.succeeded('RegisterTaskDefinition', 'ECS')).toHaveLength(0);
     expect(world.standIn.published).toEqual([]);
     expect(stepFunctionsOf(world).all().map((e) => e.name)).toEqual([expect.stringMatching(/^selftest-riderapp-service-/), expect.stringMatching(/^selftest-riderapp-worker-/)]);
+    // and doctor does not count the self-tests among the rollbacks' endings
+    const check = standInCli(world);
+    await runCli(['doctor', '--project', 'riderapp', '--json'], check.io);
+    const executions = (JSON.parse(check.stdout()) as { findings: { check: string; status: string; message: string }[] }).findings.find((f) => f.check === 'executions');
+    expect(executions).toMatchObject({ status: 'ok', message: 'no rollback yet (2 self-test(s) not counted)' });
   });
 
   it('prints the plan per service and exits 0 when every service produced one', async () => {

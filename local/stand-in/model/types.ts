@@ -356,6 +356,8 @@ export interface ServiceRecord {
   taskDefinitionArn: string;
   readonly loadBalancers: LoadBalancerBinding[];
   deploymentConfiguration: DeploymentConfiguration;
+  /** The deployment controller (DescribeServices deploymentController.type). @default 'ECS' */
+  deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   /** Failed tasks that trip the circuit breaker; undefined → ECS's formula. */
   circuitBreakerThreshold?: number;
   readonly createdAt: number;
