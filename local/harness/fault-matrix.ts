@@ -30,8 +30,18 @@ export const MATRIX_ENV: Readonly<Record<string, string>> = {
   SDK_CONNECTION_TIMEOUT_MS: '500',
 };
 
+/**
+ * A rollback the matrix faults. `deployment-failed`: ECS's SERVICE_DEPLOYMENT_FAILED of riderapp:15,
+ * rolled back to riderapp:14 from the deployment history. `image-target`: after that failure, a
+ * confirmed manual start to riderapp:14's image tag, which reads ECR and registers a revision
+ * (riderapp:16): the operations the first story does not call.
+ */
+export const MATRIX_STORIES = ['deployment-failed', 'image-target'] as const;
+export type MatrixStory = (typeof MATRIX_STORIES)[number];
+
 /** One (Task, operation) pair of a clean run, with the position of its first call in that run. */
 export interface CallPair {
+  readonly story: MatrixStory;
   readonly task: TaskFunctionId;
   readonly service: FaultService;
   /** For DynamoDB "<Operation>(<item kind>)". */
@@ -43,7 +53,7 @@ export interface CallPair {
 /** One case of the matrix. */
 export type MatrixCase =
   | { readonly kind: 'fault'; readonly pair: CallPair; readonly fault: MatrixFault }
-  | { readonly kind: 'crash'; readonly task: TaskFunctionId; readonly when: CrashSpec['when'] };
+  | { readonly kind: 'crash'; readonly story: MatrixStory; readonly task: TaskFunctionId; readonly when: CrashSpec['when'] };
 
 /** What a case did, and whether it was safe. */
 export interface CaseResult {
@@ -61,8 +71,10 @@ export interface CaseResult {
 export interface MatrixContext {
   /** Starts a fresh world (the bundles built once). */
   readonly start: (options?: Omit<WorldOptions, 'bundles'>) => Promise<World>;
-  /** Task definition the failed deployment rolls back to. */
+  /** Task definition the failed deployment rolls back to (the deployment-failed story). */
   readonly target: string;
+  /** Task definition the image-target story registers and deploys. @default riderapp:16 */
+  readonly imageTarget?: string;
   /** Task definition the failed deployment deployed. */
   readonly failing: string;
 }
@@ -72,7 +84,23 @@ const SERVICE = 'riderapp-service';
 
 /** A short, stable name for a case: "UpdateService ECS.UpdateService#1 lost-after", "crash-after Notify". */
 export function caseName(c: MatrixCase): string {
-  return c.kind === 'crash' ? `crash-${c.when} ${c.task}` : `${c.pair.task} ${c.pair.service}.${c.pair.operation}#${c.pair.nth} ${c.fault}`;
+  const story = c.kind === 'crash' ? c.story : c.pair.story;
+  const prefix = story === 'deployment-failed' ? '' : `[${story}] `;
+  return c.kind === 'crash' ? `${prefix}crash-${c.when} ${c.task}` : `${prefix}${c.pair.task} ${c.pair.service}.${c.pair.operation}#${c.pair.nth} ${c.fault}`;
+}
+
+/** Sets the story up on a fresh world: the failed deployment, and the execution input that rolls it back. */
+function storyInput(world: World, context: MatrixContext, story: MatrixStory): unknown {
+  const event = deployAndFail(world, context.failing);
+  if (story === 'deployment-failed') return event;
+  const tag = world.riderapp?.revisions[14].tag;
+  if (tag === undefined) throw new Error('the image-target story needs the riderapp seed');
+  return { cluster: CLUSTER, service: SERVICE, target: { imageTag: tag }, confirm: 'CONFIRM', requestedBy: 'fault-matrix' };
+}
+
+/** The task definition a story's rollback ends on. */
+function storyTarget(context: MatrixContext, story: MatrixStory): string {
+  return story === 'deployment-failed' ? context.target : (context.imageTarget ?? 'riderapp:16');
 }
 
 /** The world's handlers, wrapped so each invocation records which Task made which calls. */
@@ -95,10 +123,13 @@ function tracing(world: World, seen: (task: TaskFunctionId, from: [number, numbe
 }
 
 /** Runs a clean rollback and lists every (Task, operation) pair it called, in order, with its first call's position. */
-export async function discoverPairs(context: MatrixContext): Promise<{ pairs: CallPair[]; tasks: TaskFunctionId[]; clean: RollbackRun }> {
+export async function discoverPairs(
+  context: MatrixContext,
+  story: MatrixStory = 'deployment-failed',
+): Promise<{ pairs: CallPair[]; tasks: TaskFunctionId[]; clean: RollbackRun }> {
   const world = await context.start({ env: MATRIX_ENV });
   try {
-    const event = deployAndFail(world, context.failing);
+    const event = storyInput(world, context, story);
     const base: [number, number] = [world.standIn.calls.all().length, world.dynamo.calls.all().length];
     const pairs: CallPair[] = [];
     const tasks: TaskFunctionId[] = [];
@@ -115,7 +146,7 @@ export async function discoverPairs(context: MatrixContext): Promise<{ pairs: Ca
         const nth = (counts.get(key) ?? 0) + 1;
         counts.set(key, nth);
         if (!pairs.some((p) => p.task === task && p.service === call.service && p.operation === call.operation)) {
-          pairs.push({ task, service: call.service, operation: call.operation, nth });
+          pairs.push({ story, task, service: call.service, operation: call.operation, nth });
         }
       }
     });
@@ -127,11 +158,16 @@ export async function discoverPairs(context: MatrixContext): Promise<{ pairs: Ca
 }
 
 /** Every case: pairs × faults, then a crash before and after each Task the clean run invoked. */
-export function allCases(pairs: readonly CallPair[], tasks: readonly TaskFunctionId[]): MatrixCase[] {
+export function allCases(pairs: readonly CallPair[], tasks: readonly TaskFunctionId[], story: MatrixStory = 'deployment-failed'): MatrixCase[] {
   return [
     ...pairs.flatMap((pair) => MATRIX_FAULTS.map((fault): MatrixCase => ({ kind: 'fault', pair, fault }))),
-    ...tasks.flatMap((task) => (['before', 'after'] as const).map((when): MatrixCase => ({ kind: 'crash', task, when }))),
+    ...tasks.flatMap((task) => (['before', 'after'] as const).map((when): MatrixCase => ({ kind: 'crash', story, task, when }))),
   ];
+}
+
+/** The pairs of `more` that `known` lacks (same Task, service and operation), so a second story adds only what the first did not call. */
+export function newPairs(known: readonly CallPair[], more: readonly CallPair[]): CallPair[] {
+  return more.filter((p) => !known.some((k) => k.task === p.task && k.service === p.service && k.operation === p.operation));
 }
 
 function inject(world: World, c: Extract<MatrixCase, { kind: 'fault' }>): void {
@@ -161,8 +197,10 @@ const short = (arn: string | undefined): string => arn?.slice(arn.lastIndexOf('/
 /** Runs one case on a fresh world and judges it. */
 export async function runCase(context: MatrixContext, c: MatrixCase): Promise<CaseResult> {
   const world = await context.start({ env: MATRIX_ENV });
+  const story = c.kind === 'crash' ? c.story : c.pair.story;
+  const target = storyTarget(context, story);
   try {
-    const event = deployAndFail(world, context.failing);
+    const event = storyInput(world, context, story);
     const publishedBefore = world.standIn.published.length;
     const standInBefore = world.standIn.calls.all().length;
     if (c.kind === 'fault') inject(world, c);
@@ -173,7 +211,7 @@ export async function runCase(context: MatrixContext, c: MatrixCase): Promise<Ca
     const published = world.standIn.published.slice(publishedBefore);
     const calls = world.standIn.calls.all().slice(standInBefore);
     const accepted = (operation: string) => calls.filter((r) => r.operation === operation && r.service === 'ECS' && r.status >= 200 && r.status < 300);
-    const publishLost = calls.some((r) => r.operation === 'Publish' && r.connection === 'lost-after') || (c.kind === 'crash' && c.task === 'Notify' && c.when === 'after');
+    const publishLost = calls.some((r) => r.operation === 'Publish' && (r.connection === 'lost-after' || r.answerUnread === true)) || (c.kind === 'crash' && c.task === 'Notify' && c.when === 'after');
     const finalTaskDefinition = world.model.summary(CLUSTER, SERVICE).taskDefinition;
 
     world.standIn.faults.clear();
@@ -193,7 +231,7 @@ export async function runCase(context: MatrixContext, c: MatrixCase): Promise<Ca
       registrations: accepted('RegisterTaskDefinition').length,
       publishLost,
       finalTaskDefinition,
-      target: context.target,
+      target,
       failing: context.failing,
       secondBlocked: secondRequest?.actionReason === 'RollbackInProgress' || second.notifications.some((m) => m.message.includes('RollbackInProgress')),
     });

@@ -26,6 +26,8 @@ export interface CallRecord {
   faults: readonly number[];
   /** The connection fault that broke this call's connection (a "lost-after" call was processed: its status is the real one). */
   connection?: ConnectionFaultKind;
+  /** The client had closed the connection (its own timeout) before this processed call's answer was written: the answer is lost. */
+  answerUnread?: boolean;
 }
 
 const KEY_PARAMS = [
@@ -97,7 +99,7 @@ export class CallLog {
   /** One line per call: "ECS UpdateService 200 {cluster, service, taskDefinition}". */
   public lines(): string[] {
     return this.records.map(
-      (r) => `${r.service} ${r.operation} ${r.errorCode ?? r.status}${r.connection === 'lost-after' ? ' (answer lost)' : ''} ${JSON.stringify(r.params)}`,
+      (r) => `${r.service} ${r.operation} ${r.errorCode ?? r.status}${r.connection === 'lost-after' || r.answerUnread === true ? ' (answer lost)' : ''} ${JSON.stringify(r.params)}`,
     );
   }
 

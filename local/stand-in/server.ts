@@ -25,7 +25,7 @@ import {
   KMS_TARGET_PREFIX,
   SQS_TARGET_PREFIX,
 } from './account';
-import { type CallLog, keyParams } from './calls';
+import { type CallLog, type CallRecord, keyParams } from './calls';
 import type { ContractLog } from './contract';
 import { ECR_TARGET_PREFIX, handleEcr } from './ecr';
 import { ECS_TARGET_PREFIX, handleEcs } from './ecs';
@@ -202,7 +202,7 @@ function untilClosedOr(req: IncomingMessage, ms: number): Promise<void> {
   });
 }
 
-async function handle(deps: ServerDeps, req: IncomingMessage): Promise<Answer> {
+async function handle(deps: ServerDeps, req: IncomingMessage, seen: (record: CallRecord) => void): Promise<Answer> {
   const requestId = randomUUID();
   const body = await readBody(req);
   deps.model.tick();
@@ -226,6 +226,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage): Promise<Answer> {
     status: 0,
     faults: [],
   });
+  seen(record);
   let response: WireResponse;
   let connection: ConnectionFaultKind | undefined;
   try {
@@ -272,9 +273,14 @@ export function dropConnection(res: ServerResponse): void {
 /** Starts the server on 127.0.0.1 and a port the OS picks (unless `port` is given). */
 export async function startServer(deps: ServerDeps, options: { port?: number } = {}): Promise<StandInServer> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    handle(deps, req)
+    let record: CallRecord | undefined;
+    handle(deps, req, (r) => {
+      record = r;
+    })
       .then((response) => {
         if (response === DROPPED) return dropConnection(res);
+        // The client gave up before the answer (its own request timeout): the call took effect, its answer is lost.
+        if (record !== undefined && (req.socket.destroyed || res.destroyed)) record.answerUnread = true;
         res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
         res.end(response.body);
       })

@@ -122,6 +122,26 @@ describe('connection faults on the stand-in', () => {
     expect(standIn.published.length).toBe(published);
   });
 
+  it('marks a slow Publish the client timed out on as processed with its answer lost (the message went out)', async () => {
+    // Prepare: SNS takes 300 ms, the client waits 100 ms
+    const client = new SNSClient({
+      ...standIn.clientConfig({ maxAttempts: 1 }),
+      requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true },
+    });
+    standIn.faults.latency('SNS', 'Publish', 300, { times: 1 });
+    const before = standIn.published.length;
+
+    // Act
+    const error = await errorOf(client.send(new PublishCommand({ TopicArn: standIn.riderapp?.topicArn, Message: 'rolled back' })));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    client.destroy();
+
+    // Assess
+    expect(error.name).toBe('TimeoutError');
+    expect(standIn.published.length).toBe(before + 1);
+    expect(standIn.calls.of('Publish').at(-1)).toMatchObject({ status: 200, answerUnread: true });
+  });
+
   it('faults only the nth matching call and the ones after it, as many times as asked', async () => {
     // Prepare
     const client = ecsClient();
