@@ -7,7 +7,7 @@
 import { BACKOFF_SLEEP } from '../lambdas/aws/client-options';
 import type { ServiceConfig } from '../lambdas/shared/types';
 import type { Bundles } from '../local/harness/bundles';
-import { isDeploymentFailed } from '../local/harness/scenarios';
+import { endingsOf, isDeploymentFailed } from '../local/harness/scenarios';
 import { createWorld, MODELLED_LAMBDA_LATENCY_MS, type World } from '../local/harness/world';
 import type { AwsModel, CallRecord, StandInEvent } from '../local/stand-in/index';
 import { runLocally } from '../statemachine/local';
@@ -277,9 +277,11 @@ export async function measureConcurrentRollbacks(bundles: Bundles, count = 50, o
     const calls: CallRecord[] = standIn.calls.all().slice(callsBefore);
     const updates = calls.filter((c) => c.operation === 'UpdateService' && c.status < 300).map((c) => String(c.params['service']));
     const published = standIn.published.slice(publishedBefore);
+    // a digest tells several services' endings at once
     const successes = published
-      .filter((m) => m.messageAttributes['status']?.StringValue === 'success')
-      .map((m) => m.messageAttributes['service']?.StringValue ?? '?');
+      .flatMap(endingsOf)
+      .filter((ending) => ending.status === 'success')
+      .map((ending) => ending.service);
     const names = services.map((s) => s.service);
     const notRolledBack = names.filter((name) => !model.summary(CLUSTER, name).taskDefinition.endsWith(`/${name}:14`));
     return {

@@ -463,11 +463,12 @@ function settingsOf(parsed: ParsedSettings, payload: Payload): Settings {
       pollIntervalSeconds,
     );
   }
+  // the lock is released before the digest wait: it must outlive the execution up to ReleaseLock
   const longestExecutionSeconds = executionTimeout({
     stabilizationTimeoutSeconds: stabilizationTimeoutMinutes * 60,
     pollIntervalSeconds,
     probeBudgetSeconds: probeBudgetSeconds(probe),
-  }).timeoutSeconds;
+  }).lockedSeconds;
   const maxLockTtl = 7 * 24 * 3600;
   let lockTtlSeconds = parsed.lockTtlSeconds ?? Math.max(DEFAULT_LOCK_TTL_SECONDS, longestExecutionSeconds + 1800);
   if (lockTtlSeconds < longestExecutionSeconds) {

@@ -12,6 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DEFAULT_DIGEST_IMMEDIATE, DEFAULT_DIGEST_WINDOW_MINUTES } from '../lambdas/core/digest';
 import { PROJECT_TAG_KEY } from '../lambdas/shared/config';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metrics';
 import type { ServiceConfig } from '../lambdas/shared/types';
@@ -364,7 +365,16 @@ export class EcsAutoRollback extends Construct {
           PROBE_TIMEOUT_SECONDS: String(config.probe.timeoutSeconds),
         },
       },
-      Notify: { timeout: TASK_TIMEOUT, environment: { TOPIC_ARN: this.notifications.topic.topicArn, COOLDOWN_MINUTES: cooldown, STATE_TABLE_NAME: tableName } },
+      Notify: {
+        timeout: TASK_TIMEOUT,
+        environment: {
+          TOPIC_ARN: this.notifications.topic.topicArn,
+          COOLDOWN_MINUTES: cooldown,
+          STATE_TABLE_NAME: tableName,
+          DIGEST_WINDOW_MINUTES: String(DEFAULT_DIGEST_WINDOW_MINUTES),
+          DIGEST_IMMEDIATE: String(DEFAULT_DIGEST_IMMEDIATE),
+        },
+      },
       ReleaseLock: { timeout: TASK_TIMEOUT, environment: { STATE_TABLE_NAME: tableName, COOLDOWN_MINUTES: cooldown } },
     };
     this.servicesConfig = new ServicesConfigStore(this, 'ServicesConfig', {

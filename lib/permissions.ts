@@ -179,7 +179,7 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
       },
     ],
     Notify: [
-      table(['dynamodb:GetItem', 'dynamodb:PutItem']),
+      table(TABLE_READ_WRITE),
       {
         statement: allow(['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'], inputs.rdsArns),
         wildcardReason: REASON_RDS_ADVICE,

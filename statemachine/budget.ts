@@ -20,6 +20,8 @@ export interface BudgetState {
   readonly Resource?: string;
   readonly TimeoutSeconds?: number;
   readonly Retry?: readonly Retrier[];
+  /** SendDigest's `{"kind": "digest"}`: a second Notify invocation, after ReleaseLock. */
+  readonly Parameters?: { readonly kind?: unknown };
 }
 
 /** A Task's worst case: every attempt runs to its timeout and every retry waits its longest backoff. */
@@ -33,6 +35,8 @@ export interface TaskBudget {
   readonly attemptSeconds: number;
   /** Every attempt plus every backoff. */
   readonly seconds: number;
+  /** Runs after ReleaseLock (SendDigest): not covered by the lock. */
+  readonly afterRelease?: boolean;
 }
 
 const DEFAULT_INTERVAL_SECONDS = 1;
@@ -63,12 +67,21 @@ export function taskBudget(name: string, state: BudgetState, functionTimeoutSeco
   const retriers = state.Retry ?? [];
   const attempts = 1 + retriers.reduce((sum, r) => sum + (r.MaxAttempts ?? DEFAULT_MAX_ATTEMPTS), 0);
   const waits = retriers.reduce((sum, r) => sum + backoffSeconds(r), 0);
-  return { state: name, resource: state.Resource ?? name, attempts, attemptSeconds, seconds: attempts * attemptSeconds + waits };
+  const afterRelease = state.Parameters?.kind === 'digest';
+  return {
+    state: name,
+    resource: afterRelease ? `${state.Resource ?? name}#digest` : (state.Resource ?? name),
+    attempts,
+    attemptSeconds,
+    seconds: attempts * attemptSeconds + waits,
+    ...(afterRelease ? { afterRelease } : {}),
+  };
 }
 
 /**
  * The worst case of every Task, one per resource (the four Notify states share one function and
- * only one of them runs in an execution), in the definition's order.
+ * only one of them runs in an execution; SendDigest, which may run after one of them, counts on its
+ * own), in the definition's order.
  */
 export function taskBudgets(
   definition: { readonly States: Readonly<Record<string, BudgetState>> },
@@ -90,8 +103,12 @@ export interface ExecutionBudget {
   /** The last wait between two stability checks, which may start just before the timeout. */
   readonly pollIntervalSeconds: number;
   readonly tasks: readonly TaskBudget[];
+  /** The longest wait for a digest window's end after ReleaseLock (WaitForDigest). */
+  readonly digestWindowSeconds: number;
   /** The sum: the shortest overall TimeoutSeconds that lets every retry run out. */
   readonly requiredSeconds: number;
+  /** The part up to ReleaseLock, while the execution may hold the service's lock. */
+  readonly lockedSeconds: number;
 }
 
 /**
@@ -101,13 +118,22 @@ export interface ExecutionBudget {
  */
 export function executionBudget(
   definition: { readonly States: Readonly<Record<string, BudgetState>> },
-  settings: { readonly stabilizationTimeoutSeconds: number; readonly pollIntervalSeconds: number },
+  settings: { readonly stabilizationTimeoutSeconds: number; readonly pollIntervalSeconds: number; readonly digestWindowSeconds?: number },
   functionTimeoutSeconds?: (resource: string) => number | undefined,
 ): ExecutionBudget {
   const tasks = taskBudgets(definition, functionTimeoutSeconds);
-  const requiredSeconds =
-    settings.stabilizationTimeoutSeconds + settings.pollIntervalSeconds + tasks.reduce((sum, t) => sum + t.seconds, 0);
-  return { ...settings, tasks, requiredSeconds: Math.ceil(requiredSeconds) };
+  const digestWindowSeconds = tasks.some((t) => t.afterRelease) ? (settings.digestWindowSeconds ?? 0) : 0;
+  const lockedSeconds =
+    settings.stabilizationTimeoutSeconds + settings.pollIntervalSeconds + tasks.filter((t) => !t.afterRelease).reduce((sum, t) => sum + t.seconds, 0);
+  const requiredSeconds = lockedSeconds + digestWindowSeconds + tasks.filter((t) => t.afterRelease).reduce((sum, t) => sum + t.seconds, 0);
+  return {
+    stabilizationTimeoutSeconds: settings.stabilizationTimeoutSeconds,
+    pollIntervalSeconds: settings.pollIntervalSeconds,
+    tasks,
+    digestWindowSeconds,
+    requiredSeconds: Math.ceil(requiredSeconds),
+    lockedSeconds: Math.ceil(lockedSeconds),
+  };
 }
 
 /** The budget as a person reads it: `stabilisation 900 s + last poll 15 s + Prepare 331 s + ... = 4348 s`. */
@@ -116,13 +142,15 @@ export function describeBudget(budget: ExecutionBudget): string {
     `stabilisation ${budget.stabilizationTimeoutSeconds} s`,
     `last poll ${budget.pollIntervalSeconds} s`,
     ...budget.tasks.map((t) => `${t.state} ${Math.ceil(t.seconds)} s (${t.attempts} × ${t.attemptSeconds} s + backoff)`),
+    ...(budget.digestWindowSeconds > 0 ? [`digest window ${budget.digestWindowSeconds} s`] : []),
   ];
   return `${parts.join(' + ')} = ${budget.requiredSeconds} s`;
 }
 
 /**
- * The invariant of lock and execution: lock TTL ≥ the state machine's TimeoutSeconds ≥ the
- * execution's worst case. Throws naming the figures when it does not hold.
+ * The invariant of lock and execution: the state machine's TimeoutSeconds ≥ the execution's worst
+ * case, and the lock TTL ≥ the worst case of the part that holds the lock (up to ReleaseLock; the
+ * digest wait comes after it). Throws naming the figures when it does not hold.
  */
 export function assertExecutionBudget(lockTtlSeconds: number, timeoutSeconds: number, budget: ExecutionBudget): void {
   if (timeoutSeconds < budget.requiredSeconds) {
@@ -130,9 +158,9 @@ export function assertExecutionBudget(lockTtlSeconds: number, timeoutSeconds: nu
       `the state machine's TimeoutSeconds (${timeoutSeconds} s) is shorter than an execution's worst case: ${describeBudget(budget)}`,
     );
   }
-  if (lockTtlSeconds < timeoutSeconds) {
+  if (lockTtlSeconds < budget.lockedSeconds) {
     throw new Error(
-      `lockTtlSeconds (${lockTtlSeconds} s) is shorter than the state machine's TimeoutSeconds (${timeoutSeconds} s): a lock could expire under a running execution (worst case ${describeBudget(budget)})`,
+      `lockTtlSeconds (${lockTtlSeconds} s) is shorter than an execution's worst case up to ReleaseLock (${budget.lockedSeconds} s): a lock could expire under a running execution (worst case ${describeBudget(budget)})`,
     );
   }
 }

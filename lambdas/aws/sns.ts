@@ -17,8 +17,12 @@ export interface SnsMessage {
    * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
    */
   readonly https?: string;
-  /** String attributes for subscription filter policies; values must not be empty. */
-  readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * Attributes for subscription filter policies: a string is a `String` attribute (not empty), a list
+   * a `String.Array` (its JSON; a filter on the attribute matches when any element matches).
+   * https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html
+   */
+  readonly attributes: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** The Publish `Message` and `MessageStructure` for a message. */
@@ -33,7 +37,9 @@ export function messagePayload(message: SnsMessage): { readonly Message: string;
 /** Publish to a topic; returns SNS's MessageId. */
 export async function publishMessage(message: SnsMessage, client: SNSClient = snsClient()): Promise<string> {
   const attributes = Object.fromEntries(
-    Object.entries(message.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+    Object.entries(message.attributes).map(([name, value]) =>
+      typeof value === 'string' ? [name, { DataType: 'String', StringValue: value }] : [name, { DataType: 'String.Array', StringValue: JSON.stringify(value) }],
+    ),
   );
   const out = await awsCall('sns:Publish', () =>
     client.send(

@@ -247,13 +247,30 @@ export type NotificationKind = 'success' | 'skipped' | 'dry-run' | 'failure';
 export interface NotificationResult {
   readonly kind: NotificationKind;
   readonly subject: string;
-  /** The SNS message id; absent when nothing was published (a self-test). */
+  /** SNS's MessageId; absent when nothing was published (a self-test), or when the ending was folded into the window's digest (`deferred`). */
   readonly messageId?: string;
   readonly sentAt: string;
+  /**
+   * Not published on its own: the ending is in the digest of its window (lambdas/core/digest.ts),
+   * which the execution sends (or finds sent by another) at `dueAt`, the window's end.
+   */
+  readonly deferred?: { readonly windowStart: string; readonly dueAt: string; readonly position: number };
   /** An earlier attempt's Publish got no answer, so this message was published again: people may get it twice. */
   readonly repeated?: boolean;
   /** An earlier attempt of this execution published it already; nothing was published now. */
   readonly publishedBefore?: boolean;
+}
+
+/** SendDigest's result, at `$.digest`. */
+export interface DigestResult {
+  /** True when this execution published the digest; false when another execution of the window did. */
+  readonly sent: boolean;
+  /** The execution that sent it (when not this one). */
+  readonly sentBy?: string;
+  /** Endings in the digest. */
+  readonly endings?: number;
+  readonly subjects?: readonly string[];
+  readonly messageIds?: readonly string[];
 }
 
 /** The whole state, as each step sees it. Later keys are absent until their step ran. */

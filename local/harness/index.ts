@@ -26,6 +26,7 @@ export {
   isAlarm,
   isDeploymentFailed,
   isScenarioName,
+  endingsOf,
   notificationKindOf,
   projectImageDigest,
   runScenario,

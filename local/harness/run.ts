@@ -273,8 +273,10 @@ class TimelineRecorder {
   public readonly messageIds = new Set<string>();
 
   public taskDone(id: TaskFunctionId, result: unknown): void {
-    const messageId = id === 'Notify' ? (result as NotificationResult).messageId : undefined;
-    if (messageId !== undefined) this.messageIds.add(messageId);
+    if (id === 'Notify') {
+      const { messageId, messageIds } = result as NotificationResult & { messageIds?: readonly string[] };
+      for (const sent of [messageId, ...(messageIds ?? [])]) if (sent !== undefined) this.messageIds.add(sent);
+    }
     const phase = this.phases.at(-1);
     if (phase === undefined) return;
     phase.note = describeResult(id, result);

@@ -145,6 +145,20 @@ export function notificationKindOf(message: PublishedMessage | undefined): Notif
   return status === 'success' || status === 'skipped' || status === 'dry-run' || status === 'failure' ? status : undefined;
 }
 
+/**
+ * The endings a published message tells people about: one for a notification, one per service for
+ * a digest (its `service` and `status` String.Array attributes, in the same order).
+ */
+export function endingsOf(message: PublishedMessage): Array<{ readonly service: string; readonly status: string }> {
+  const list = (name: string): string[] => {
+    const attribute = message.messageAttributes[name];
+    if (attribute?.DataType === 'String.Array') return JSON.parse(attribute.StringValue ?? '[]') as string[];
+    return [attribute?.StringValue ?? '?'];
+  };
+  const statuses = list('status');
+  return list('service').map((service, i) => ({ service, status: statuses[i] ?? '?' }));
+}
+
 /** "riderapp:14, 3/3 running, targets 3 healthy, 3 draining" */
 export function describeService(summary: ServiceSummary): string {
   const targets = Object.entries(summary.targets)

@@ -31,6 +31,12 @@ describe('npm run demo', () => {
     });
     expect(summary.apiCalls['ECS UpdateService']).toBe(1);
     expect(summary.notifications.map((n) => n.subject)).toEqual(['[riderapp] Rollback succeeded: riderapp-service riderapp:15 -> riderapp:14']);
+    // the notification a person reads (the demo prints it): what happened, the state now, then what to do next
+    const [headline, now, ...rest] = summary.notifications[0]?.message.split('\n') ?? [];
+    expect(headline).toBe('Rollback succeeded: riderapp-service is back on riderapp:14 and healthy.');
+    expect(now).toMatch(/^Now: riderapp-service is serving riderapp:14 at \d+\/\d+/);
+    expect(rest).toContain('Next steps');
+    expect(rest.join('\n')).toMatch(/Sent \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(times are UTC\)\./);
     expect([...new Set(summary.phases.filter((p) => p.type === 'Task').map((p) => p.state))]).toEqual([
       'Prepare',
       'ResolveTarget',

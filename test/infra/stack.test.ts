@@ -430,7 +430,7 @@ describe('least privilege', () => {
     expect(permissions).toEqual({ ...logsOf(taskId), ...XRAY, ...WATCH_TASKS, ...extra() });
   });
 
-  it('lets Notify publish to the topic (with its key), record what it published and read RDS snapshots; metrics are EMF log lines and need no cloudwatch:PutMetricData', () => {
+  it('lets Notify publish to the topic (with its key), record what it published and the digest windows, and read RDS snapshots; metrics are EMF log lines and need no cloudwatch:PutMetricData', () => {
     // Act
     const permissions = permissionsOf('Notify');
 
@@ -441,6 +441,7 @@ describe('least privilege', () => {
       ...XRAY,
       'dynamodb:GetItem': { resources: [tableArn()] },
       'dynamodb:PutItem': { resources: [tableArn()] },
+      'dynamodb:UpdateItem': { resources: [tableArn()] },
       'sns:Publish': { resources: [`<${logicalIdOf('Notifications/Topic/Resource')}>`] },
       'kms:Decrypt': key,
       'kms:GenerateDataKey': key,

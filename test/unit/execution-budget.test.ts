@@ -72,6 +72,29 @@ describe('the invariant lock TTL ≥ TimeoutSeconds ≥ stabilisation + probe + 
 
   it('names the figures when the lock would expire under a running execution', () => {
     // Act / Assess
-    expect(() => assertExecutionBudget(1450, 1500, budget)).toThrow(/lockTtlSeconds \(1450 s\) is shorter than the state machine's TimeoutSeconds \(1500 s\)/);
+    expect(() => assertExecutionBudget(1350, 1500, budget)).toThrow(/lockTtlSeconds \(1350 s\) is shorter than an execution's worst case up to ReleaseLock \(1401 s\)/);
+  });
+});
+
+describe('the digest wait after ReleaseLock', () => {
+  const withDigest = executionBudget(
+    {
+      States: {
+        Prepare: { Type: 'Task', Resource: 'p', TimeoutSeconds: 60, Retry: [RETRY] },
+        NotifySuccess: { Type: 'Task', Resource: 'n', TimeoutSeconds: 60 },
+        SendDigest: { Type: 'Task', Resource: 'n', TimeoutSeconds: 60, Parameters: { kind: 'digest' } },
+      },
+    },
+    { stabilizationTimeoutSeconds: 900, pollIntervalSeconds: 15, digestWindowSeconds: 300 },
+    () => 50,
+  );
+
+  it('counts SendDigest besides the Notify it shares a function with, and the window, in the timeout but not in the lock', () => {
+    // Assess
+    expect(withDigest.tasks.map((t) => t.state)).toEqual(['Prepare', 'NotifySuccess', 'SendDigest']);
+    expect(withDigest.lockedSeconds).toBe(900 + 15 + (6 * 50 + 31) + 50);
+    expect(withDigest.requiredSeconds).toBe(withDigest.lockedSeconds + 300 + 50);
+    expect(() => assertExecutionBudget(withDigest.lockedSeconds, withDigest.requiredSeconds, withDigest)).not.toThrow();
+    expect(() => assertExecutionBudget(7200, withDigest.lockedSeconds, withDigest)).toThrow(/shorter than an execution's worst case/);
   });
 });
