@@ -90,7 +90,7 @@ export interface AppConfig {
   readonly alarmRollbackWindowMinutes: number;
   /** After a rollback, further triggers for the service only notify for this long. @default 30 */
   readonly cooldownMinutes: number;
-  /** Lifetime of the per-service lock (a safety net: ReleaseLock frees it). @default 2 h, or the state machine's TimeoutSeconds + 30 min if longer (lib/execution-budget.ts) */
+  /** Lifetime of the per-service lock (a safety net: ReleaseLock frees it). @default 2 h, or the worst case of an execution up to ReleaseLock + 30 min if longer (lib/execution-budget.ts lockedSeconds) */
   readonly lockTtlSeconds: number;
   readonly probe: ProbeSettings;
   readonly unhealthyHostAlarm: UnhealthyHostAlarmSettings;

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
 
     // Assess
     const probe = { attempts: 5, intervalSeconds: 5, timeoutSeconds: 5 };
-    const { timeoutSeconds } = executionTimeout({ stabilizationTimeoutSeconds: 15 * 60, pollIntervalSeconds: 15, probeBudgetSeconds: probeBudgetSeconds(probe) });
+    const { lockedSeconds } = executionTimeout({ stabilizationTimeoutSeconds: 15 * 60, pollIntervalSeconds: 15, probeBudgetSeconds: probeBudgetSeconds(probe) });
     expect(config).toEqual({
       project: 'riderapp',
       services: [{ cluster: 'riderapp-cluster', service: 'riderapp-service', ecrRepository: 'riderapp', alarmNames: [] }],
@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       stabilizationTimeoutMinutes: 15,
       alarmRollbackWindowMinutes: 60,
       cooldownMinutes: 30,
-      lockTtlSeconds: Math.max(7200, timeoutSeconds + 1800),
+      lockTtlSeconds: Math.max(7200, lockedSeconds + 1800),
       probe,
       unhealthyHostAlarm: { threshold: 1, evaluationPeriods: 2, periodSeconds: 60, treatMissingData: 'notBreaching' },
       logRetentionDays: 30,
