@@ -108,6 +108,20 @@ describe('ecs-rollback doctor on the stand-in', () => {
     expect(cli.stderr()).toContain('no state machine named nosuch-ecs-auto-rollback or tagged ecs-auto-rollback:project=nosuch');
   });
 
+  it('warns that the stack cannot be read when the state machine carries no CloudFormation tags, and fails the services it then cannot find', async () => {
+    const world = await worlds.start();
+    stepFunctionsOf(world);
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'stack')[0]).toMatchObject({ status: 'warn', fix: 'deploy with CloudFormation (cdk deploy)' });
+    expect(of(result.findings, 'services-config')[0]).toMatchObject({
+      status: 'fail',
+      message: 'cannot read the watched services: the state machine carries no aws:cloudformation:stack-name tag',
+    });
+    expect(result.code).toBe(6);
+  });
+
   it('fails the circuit breaker when it is off, with the update-service fix, and exits 6', async () => {
     const { world } = await deployed({ riderapp: { circuitBreaker: false } });
 
