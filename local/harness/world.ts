@@ -4,6 +4,7 @@
  * modelled Date for the whole process. One world at a time per process; dispose() stops it all.
  */
 import './polyfill';
+import { DeleteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../../lib/config';
 import type { ServiceConfig } from '../../lambdas/shared/types';
 import type { DefinitionSettings, TaskFunctionId } from '../../statemachine/definition';
@@ -86,6 +87,13 @@ export interface World {
   advance(ms: number): void;
   /** Advances in steps until an event matches; returns it (throws after `withinMs`). */
   advanceUntilEvent(match: (event: StandInEvent) => boolean, options?: { stepMs?: number; withinMs?: number }): StandInEvent;
+  /**
+   * The same world as new, without starting anything again: a fresh model and story on the same
+   * stand-in (same endpoint), an empty state table with the services configuration, no faults, an
+   * empty call log and no published messages. The functions stay imported, as warm Lambda
+   * containers stay (whatever they keep between invocations is kept). Use the world it returns.
+   */
+  reset(): Promise<World>;
   /** Stops the stand-in and dynalite, restores Date and the environment. */
   dispose(): Promise<void>;
 }
@@ -121,6 +129,14 @@ function setEnv(values: Readonly<Record<string, string>>): () => void {
       else process.env[name] = value;
     }
   };
+}
+
+/** Deletes every item of the state table. */
+async function emptyTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+  for (const { id } of Items) {
+    if (id !== undefined) await client.send(new DeleteItemCommand({ TableName: tableName, Key: { id } }));
+  }
 }
 
 /** Starts a world; everything it starts stops in dispose(). */
@@ -180,7 +196,7 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
     }
     const handlers = Object.fromEntries(Object.entries(functions).map(([id, fn]) => [id, fn.handler])) as Record<TaskFunctionId, TaskHandler>;
 
-    return {
+    const world = (): World => ({
       standIn,
       model: standIn.model,
       ...(standIn.riderapp === undefined ? {} : { riderapp: standIn.riderapp }),
@@ -203,8 +219,33 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
         }
         throw new Error(`advanceUntilEvent: no matching event within ${withinMs / 1000} modelled seconds`);
       },
+      async reset() {
+        standIn.reset({
+          start: options.start ?? Math.floor(standIn.clock.realNow() / 60_000) * 60_000,
+          riderapp: options.riderapp ?? {},
+          ...(options.randomSeed === undefined ? {} : { seed: options.randomSeed }),
+          ...(options.timings === undefined ? {} : { timings: options.timings }),
+        });
+        options.seed?.(standIn.model);
+        standIn.faults.clear();
+        standIn.calls.clear();
+        standIn.published.length = 0;
+        dynamo.faults.clear();
+        dynamo.calls.clear();
+        // A client of its own with SDK retries: the table's client makes one attempt, and between cases its
+        // idle keep-alive socket may have been closed by dynalite (ECONNRESET).
+        const client = new DynamoDBClient({ endpoint: stateTable.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 5 });
+        try {
+          await emptyTable(client, stateTable.tableName);
+          await putServicesConfig(client, stateTable.tableName, services);
+        } finally {
+          client.destroy();
+        }
+        return world();
+      },
       dispose,
-    };
+    });
+    return world();
   } catch (error) {
     await dispose();
     throw error;

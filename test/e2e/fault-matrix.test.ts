@@ -11,6 +11,7 @@ import {
   newPairs,
   runCase,
 } from '../../local/harness/fault-matrix';
+import type { World } from '../../local/harness/index';
 import { useBundledWorlds } from '../helpers/bundled-worlds';
 
 /** `FAULT_MATRIX=full` (npm run test:faults) runs every case; npm test runs this representative part. */
@@ -29,7 +30,15 @@ const worlds = useBundledWorlds();
 describe('the fault matrix: every operation of a rollback faulted, every task crashed', () => {
   it(`ends every ${FULL ? '' : 'representative '}case heard, with the service on the target or untouched, once, and the lock free for the next trigger`, async () => {
     // Prepare
-    const context: MatrixContext = { start: worlds.start, target: 'riderapp:14', failing: 'riderapp:15' };
+    // One world for every case, reset in between (starting a world and importing the bundles costs more than a case):
+    // FAULT_MATRIX_FRESH_WORLDS=1 starts a fresh one per case instead.
+    let shared: World | undefined;
+    const start: MatrixContext['start'] = async (options) => {
+      if (process.env.FAULT_MATRIX_FRESH_WORLDS === '1') return worlds.start(options);
+      shared = shared === undefined ? await worlds.start(options) : await shared.reset();
+      return { ...shared, dispose: async () => undefined };
+    };
+    const context: MatrixContext = { start, target: 'riderapp:14', failing: 'riderapp:15' };
     const { pairs, tasks, clean } = await discoverPairs(context);
     let cases: MatrixCase[] = allCases(pairs, tasks);
     if (FULL) {
