@@ -12,7 +12,7 @@ import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { healthUrlProblem } from '../lambdas/core/url-safety';
+import { healthUrlProblem, redactUrl } from '../lambdas/core/url-safety';
 import type { ServiceConfig } from '../lambdas/shared/types';
 import { healthCheckTimes } from '../local/stand-in/aws-timings';
 import { type AwsConfigFor, awsErrorName, awsRead, type Deployment } from './deployment';
@@ -310,8 +310,8 @@ async function checkService(service: ServiceConfig, deployment: Deployment, clie
 
   if (service.healthCheckUrl !== undefined) {
     const problem = healthUrlProblem(service.healthCheckUrl);
-    if (problem !== undefined) add('health-url', 'fail', `health URL ${service.healthCheckUrl}: ${problem}`, 'set healthCheckUrl to a public http(s) URL of the service and cdk deploy');
-    else add('health-url', 'ok', `health URL ${service.healthCheckUrl} is allowed`);
+    if (problem !== undefined) add('health-url', 'fail', `health URL ${redactUrl(service.healthCheckUrl)}: ${problem}`, 'set healthCheckUrl to a public http(s) URL of the service and cdk deploy');
+    else add('health-url', 'ok', `health URL ${redactUrl(service.healthCheckUrl)} is allowed`);
   }
 
   if (deployment.tableName !== undefined) {

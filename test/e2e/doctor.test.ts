@@ -363,4 +363,68 @@ describe('ecs-rollback doctor on the stand-in', () => {
     expect(of(result.findings, 'executions')[0]).toMatchObject({ status: 'warn' });
     expect(of(result.findings, 'executions')[0]?.message).toContain('the latest unsuccessful: bad-input FAILED');
   });
+  it('warns about an alarm with INSUFFICIENT_DATA (its metric gets no datapoints: check the dimensions)', async () => {
+    const { world } = await deployed({
+      services: [{ cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, alarmNames: ['riderapp-latency'] }],
+    });
+    world.standIn.account.alarms.set('riderapp-latency', {
+      name: 'riderapp-latency',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'TargetResponseTime',
+      dimensions: { LoadBalancer: 'app/riderapp-alb/0000000000000000' },
+      state: 'INSUFFICIENT_DATA',
+      stateReason: 'Insufficient Data: 2 datapoints were unknown.',
+      stateSince: world.now(),
+      threshold: 2,
+      periodSeconds: 60,
+      evaluationPeriods: 2,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      statistic: 'Average',
+    });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'alarm')[0]).toMatchObject({ status: 'warn' });
+    expect(of(result.findings, 'alarm')[0]?.message).toBe(
+      'alarm riderapp-latency (AWS/ApplicationELB/TargetResponseTime) has INSUFFICIENT_DATA: its metric gets no datapoints (check the dimensions)',
+    );
+    expect(result.code).toBe(5);
+  });
+
+  it('finds a lock held by a running execution ok, and shows an allowed health URL without its query token', async () => {
+    const { world, stack } = await deployed({
+      services: [
+        { cluster: RIDERAPP.cluster, service: RIDERAPP.service, ecrRepository: RIDERAPP.ecrRepository, healthCheckUrl: 'https://riderapp.example.com/health?token=s3cret', alarmNames: [] },
+      ],
+    });
+    const running = stepFunctionsOf(world).track('rolling-back-now', { cluster: RIDERAPP.cluster, service: RIDERAPP.service }).record.executionArn;
+    await world.stateTable.client.send(
+      new PutItemCommand({
+        TableName: stack.tableName,
+        Item: { id: { S: `lock#${SERVICE}` }, holder: { S: running }, expiration: { N: String(Math.floor(world.now() / 1000) + 3600) } },
+      }),
+    );
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'health-url')[0]).toMatchObject({ status: 'ok', message: 'health URL https://riderapp.example.com/health?… is allowed' });
+    expect(result.text).not.toContain('s3cret');
+    expect(of(result.findings, 'lock')[0]).toMatchObject({ status: 'ok', message: `locked by the running execution ${running}` });
+  });
+
+  it('warns, naming the permission to add, for each part it may not read itself (dead-letter queue, operations key, executions)', async () => {
+    const { world } = await deployed();
+    const denied = { kind: 'server-error', code: 'AccessDeniedException', status: 400, message: 'User: arn:aws:iam::111122223333:user/oncall is not authorized' } as const;
+    world.standIn.faults.add({ ...denied, service: 'SQS', operation: 'GetQueueAttributes' });
+    world.standIn.faults.add({ ...denied, service: 'KMS', operation: 'GetKeyPolicy' });
+    world.standIn.faults.add({ ...denied, service: 'SFN', operation: 'ListExecutions' });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'dead-letter-queue')[0]).toMatchObject({ status: 'warn', fix: 'give the caller sqs:GetQueueAttributes on it' });
+    expect(of(result.findings, 'dead-letter-queue')[0]?.message).toContain('cannot read the dead-letter queue: SQS.GetQueueAttributes failed: AccessDeniedException');
+    expect(of(result.findings, 'operations-key')[0]).toMatchObject({ status: 'warn', fix: 'give the caller kms:GetKeyPolicy on it' });
+    expect(of(result.findings, 'executions')[0]).toMatchObject({ status: 'warn', fix: 'give the caller states:ListExecutions' });
+    expect(result.code).toBe(5);
+  });
 });
