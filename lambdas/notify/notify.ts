@@ -35,12 +35,12 @@ export interface NotifySettings {
   readonly digestImmediate?: number;
 }
 
-function wholeNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number): number {
+function wholeNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, min: number, max: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new ConfigurationError(`${name} must be a whole number of at least ${min}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
   return value;
 }
@@ -61,8 +61,9 @@ export function readNotifySettings(env: Readonly<Record<string, string | undefin
     ...(env.PROJECT_NAME ? { projectName: env.PROJECT_NAME } : {}),
     ...(cooldown ? { cooldownMinutes: Number(cooldown) } : {}),
     ...(logGroups.length > 0 ? { logGroupNames: logGroups } : {}),
-    digestWindowMinutes: wholeNumber(env, 'DIGEST_WINDOW_MINUTES', DEFAULT_DIGEST_WINDOW_MINUTES, 0),
-    digestImmediate: wholeNumber(env, 'DIGEST_IMMEDIATE', DEFAULT_DIGEST_IMMEDIATE, 1),
+    // at most the window the state machine's TimeoutSeconds allows for (lib/execution-budget.ts)
+    digestWindowMinutes: wholeNumber(env, 'DIGEST_WINDOW_MINUTES', DEFAULT_DIGEST_WINDOW_MINUTES, 0, DEFAULT_DIGEST_WINDOW_MINUTES),
+    digestImmediate: wholeNumber(env, 'DIGEST_IMMEDIATE', DEFAULT_DIGEST_IMMEDIATE, 1, 1000),
   };
 }
 

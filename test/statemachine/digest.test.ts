@@ -35,8 +35,8 @@ const statusOf = (message: { MessageAttributes?: Record<string, { StringValue?: 
   message.MessageAttributes?.digest === undefined ? (message.MessageAttributes?.status?.StringValue ?? '?') : `digest ${message.MessageAttributes?.status?.StringValue}`;
 
 beforeAll(async () => {
-  // one window holds every execution of a test, whatever the modelled rollback takes
-  vi.stubEnv('DIGEST_WINDOW_MINUTES', '60');
+  // 5-minute windows from 12:00 UTC, the world's clock: the modelled rollback and the skips after it end within the first
+  vi.stubEnv('DIGEST_WINDOW_MINUTES', '5');
   vi.stubEnv('DIGEST_IMMEDIATE', '2');
   engine = await startEngine();
 });

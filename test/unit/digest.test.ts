@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDigest, type DigestEntry, digestEntry, isDigestible, modeOf, windowOf } from '../../lambdas/core/digest';
 import { buildNotification } from '../../lambdas/core/message';
+import { readNotifySettings } from '../../lambdas/notify/notify';
 import type { NotifyInput } from '../../lambdas/shared/types';
 import { NOW, rolledBack, stabilityFailed } from '../helpers/notify-states';
 
@@ -47,6 +48,21 @@ describe('digest windows', () => {
     expect(isDigestible({ kind: 'failure', state: {} as never })).toBe(true);
     expect(isDigestible({ kind: 'dry-run', state: rolledBack })).toBe(false);
     expect(isDigestible({ kind: 'success', state: manual })).toBe(false);
+  });
+});
+
+describe('digest settings of the Notify function', () => {
+  it('defaults to 5-minute windows with two endings on their own; 0 turns the digest off', () => {
+    expect(readNotifySettings({})).toMatchObject({ digestWindowMinutes: 5, digestImmediate: 2 });
+    expect(readNotifySettings({ DIGEST_WINDOW_MINUTES: '0', DIGEST_IMMEDIATE: '3' })).toMatchObject({ digestWindowMinutes: 0, digestImmediate: 3 });
+  });
+
+  it.each([
+    [{ DIGEST_WINDOW_MINUTES: '10' }, 'DIGEST_WINDOW_MINUTES must be a whole number from 0 to 5, got "10"'],
+    [{ DIGEST_WINDOW_MINUTES: '2.5' }, 'DIGEST_WINDOW_MINUTES must be a whole number from 0 to 5, got "2.5"'],
+    [{ DIGEST_IMMEDIATE: '0' }, 'DIGEST_IMMEDIATE must be a whole number from 1 to 1000, got "0"'],
+  ])('refuses %j, naming the variable (a longer window than the state machine waits for would time executions out)', (env, message) => {
+    expect(() => readNotifySettings(env)).toThrow(message);
   });
 });
 
