@@ -261,17 +261,19 @@ export function matchesSelector(view: ExecutionView, selector: ServiceSelector):
   return where.cluster === lastSegment(selector.cluster) && where.service === lastSegment(selector.service);
 }
 
-/** What started an execution, in a few words: "manual (alice)", "deployment failed", "alarm riderapp-5xx". */
+/** What started an execution, in a few words: "manual (alice)", "deployment failed", "alarm riderapp-5xx", "task stops (2)". */
 export function triggerOf(view: ExecutionView): string {
   const trigger = view.state?.request?.trigger;
   if (trigger !== undefined) {
     if (trigger.kind === 'manual') return trigger.requestedBy === undefined ? 'manual' : `manual (${trigger.requestedBy})`;
     if (trigger.kind === 'alarm') return `alarm ${trigger.alarmName ?? ''}`.trim();
+    if (trigger.kind === 'task-stops') return `task stops (${trigger.taskStops?.stops.length ?? '?'})`;
     return 'deployment failed';
   }
   const input = view.input;
   if (!isRecord(input)) return '?';
   if (input['detail-type'] === 'ECS Deployment State Change') return 'deployment failed';
+  if (input['detail-type'] === 'ECS Task Stops Detected') return 'task stops';
   if (input['detail-type'] === 'CloudWatch Alarm State Change') {
     const detail = isRecord(input.detail) ? input.detail : {};
     return `alarm ${typeof detail.alarmName === 'string' ? detail.alarmName : ''}`.trim();

@@ -9,6 +9,7 @@
  */
 import * as z from 'zod/mini';
 import { backoffSeconds } from '../lambdas/core/health';
+import { DEFAULT_DETECTOR_THRESHOLD, DEFAULT_DETECTOR_WINDOW_MINUTES } from '../lambdas/core/task-stops';
 import { healthUrlProblem, redactUrl } from '../lambdas/core/url-safety';
 import { excerpt } from '../lambdas/shared/excerpt';
 import { executionTimeout } from './execution-budget';
@@ -38,6 +39,18 @@ export interface UnhealthyHostAlarmSettings {
   readonly periodSeconds: number;
   /** @default notBreaching */
   readonly treatMissingData: TreatMissingData;
+}
+
+/** The task-stop detector (lambdas/detect-task-stops): counts the newest deployment's bad-version task stops. */
+export interface TaskStopDetectorSettings {
+  /** Deploy the detector's rule and function. @default true */
+  readonly enabled: boolean;
+  /** Counted stops of one deployment that start a rollback (K). @default 2 (lambdas/core/task-stops.ts) */
+  readonly threshold: number;
+  /** Stops count only this long after the deployment started. @default 60 */
+  readonly windowMinutes: number;
+  /** Report what the detector would do (a dry-run execution) instead of rolling back. @default false */
+  readonly notifyOnly: boolean;
 }
 
 /** One ECS service the deployment watches and rolls back. */
@@ -94,6 +107,7 @@ export interface AppConfig {
   readonly lockTtlSeconds: number;
   readonly probe: ProbeSettings;
   readonly unhealthyHostAlarm: UnhealthyHostAlarmSettings;
+  readonly taskStopDetector: TaskStopDetectorSettings;
   /** Retention of every log group (a CloudWatch Logs retention value). @default 30 */
   readonly logRetentionDays: number;
   /**
@@ -152,6 +166,7 @@ export const SETTING_KEYS = [
   'lockTtlSeconds',
   'probe',
   'unhealthyHostAlarm',
+  'taskStopDetector',
   'logRetentionDays',
 ] as const;
 
@@ -430,6 +445,24 @@ const unhealthyHostAlarmSchema = z.prefault(
   {},
 );
 
+/** true or false, also given as text (`-c taskStopDetector='{"notifyOnly":"true"}'`). */
+const flagSchema = z.pipe(
+  z.transform((value: unknown) => (value === 'true' ? true : value === 'false' ? false : value)),
+  z.boolean(expected('true or false')),
+);
+
+const taskStopDetectorSchema = z.prefault(
+  fromJsonText(
+    settingsObject('a detector settings object', {
+      enabled: z._default(flagSchema, true),
+      threshold: z._default(numberIn(1, 200), DEFAULT_DETECTOR_THRESHOLD),
+      windowMinutes: z._default(numberIn(1, 7 * 24 * 60), DEFAULT_DETECTOR_WINDOW_MINUTES),
+      notifyOnly: z._default(flagSchema, false),
+    }),
+  ),
+  {},
+);
+
 /** The tuning settings' field schemas: configuration keys and construct props by the same names. */
 const SETTINGS_SHAPE = {
   pollIntervalSeconds: z._default(numberIn(1, 3600), 15),
@@ -439,6 +472,7 @@ const SETTINGS_SHAPE = {
   lockTtlSeconds: z.optional(numberIn(1, 7 * 24 * 3600)),
   probe: probeSchema,
   unhealthyHostAlarm: unhealthyHostAlarmSchema,
+  taskStopDetector: taskStopDetectorSchema,
   logRetentionDays: z._default(
     numberIn(1, 3653).check(
       z.refine((days: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), expected(`one of ${LOG_RETENTION_DAYS.join(', ')}`)),
@@ -483,6 +517,7 @@ function settingsOf(parsed: ParsedSettings, payload: Payload): Settings {
     lockTtlSeconds,
     probe,
     unhealthyHostAlarm: parsed.unhealthyHostAlarm,
+    taskStopDetector: parsed.taskStopDetector,
     logRetentionDays: parsed.logRetentionDays,
   };
 }
@@ -682,6 +717,7 @@ export type Settings = Pick<
   | 'lockTtlSeconds'
   | 'probe'
   | 'unhealthyHostAlarm'
+  | 'taskStopDetector'
   | 'logRetentionDays'
 >;
 

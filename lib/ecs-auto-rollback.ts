@@ -26,6 +26,7 @@ import {
   probeBudgetSeconds,
   SETTING_KEYS,
   type Settings,
+  type TaskStopDetectorSettings,
   type UnhealthyHostAlarmSettings,
   unhealthyHostAlarmName,
 } from './config';
@@ -37,6 +38,7 @@ import { Notifications } from './constructs/notifications';
 import { OperationsAlarms } from './constructs/operations';
 import { ServicesConfigStore } from './constructs/services-config';
 import { StateTable } from './constructs/state-table';
+import { TaskStopDetector } from './constructs/detector';
 import { RollbackTriggers, type UnhealthyHostAlarmSpec } from './constructs/triggers';
 import { RollbackWorkflow } from './constructs/workflow';
 import { executionTimeout, TASK_TIMEOUT_SECONDS } from './execution-budget';
@@ -194,6 +196,13 @@ export interface EcsAutoRollbackProps {
    */
   readonly unhealthyHostAlarm?: Partial<UnhealthyHostAlarmSettings>;
   /**
+   * The task-stop detector: counts the newest deployment's tasks that stopped because the version is
+   * bad (failed ELB health checks, essential container exited, failed to start) and starts a rollback
+   * at `threshold` of them within `windowMinutes` of the deployment's start.
+   * @default - enabled, threshold 2, window 60 minutes, rolls back (notifyOnly false)
+   */
+  readonly taskStopDetector?: Partial<TaskStopDetectorSettings>;
+  /**
    * Retention of every log group, in days (a CloudWatch Logs retention value, e.g. `logs.RetentionDays.ONE_MONTH`).
    * @default 30
    */
@@ -293,6 +302,8 @@ export class EcsAutoRollback extends Construct {
   public readonly operations: OperationsAlarms;
   /** The role GitHub Actions assumes for manual rollbacks (with `props.githubActions`). */
   public readonly githubActionsRole?: iam.Role;
+  /** The task-stop detector; absent when `taskStopDetector.enabled` is false. */
+  public readonly detector?: TaskStopDetector;
 
   public constructor(scope: Construct, id: string, props: EcsAutoRollbackProps) {
     super(scope, id);
@@ -458,12 +469,33 @@ export class EcsAutoRollback extends Construct {
       reason: "This queue is the dead-letter queue of the EventBridge rules' state machine target; a DLQ has no DLQ of its own.",
     });
 
+    if (config.taskStopDetector.enabled) {
+      this.detector = new TaskStopDetector(this, 'TaskStopDetector', {
+        services: services.map((service) => ({
+          cluster: service.cluster,
+          service: service.service,
+          clusterArn: service.clusterArn,
+          serviceArn: service.serviceArn,
+        })),
+        settings: config.taskStopDetector,
+        stateMachine: this.workflow.stateMachine,
+        tableArn: this.stateTable.table.tableArn,
+        tableName,
+        deadLetterQueue: this.triggers.deadLetterQueue,
+        commonEnvironment: { POWERTOOLS_SERVICE_NAME: SERVICE_NAME, PROJECT_NAME: project },
+        logRetention: retention,
+        logRemovalPolicy,
+      });
+      for (const rule of this.detector.rules) rule.node.addDependency(this.servicesConfig.resource);
+      acknowledgeWildcards(this.detector.role, [], [XRAY_GRANT]);
+    }
+
     this.dashboard = new RollbackDashboard(this, 'Dashboard', {
       project,
       namespace: METRICS_NAMESPACE,
       powertoolsService: SERVICE_NAME,
       stateMachine: this.workflow.stateMachine,
-      functions: this.tasks.functions,
+      functions: { ...this.tasks.functions, ...(this.detector !== undefined && { DetectTaskStops: this.detector.function }) },
       deadLetterQueues: [this.triggers.deadLetterQueue],
     });
 
@@ -474,6 +506,7 @@ export class EcsAutoRollback extends Construct {
       rules: Object.fromEntries([
         ...this.triggers.deploymentFailedRules.map((rule, i) => [i === 0 ? 'deployment-failed' : `deployment-failed-${i + 1}`, rule] as const),
         ...this.triggers.alarmRules.map((rule, i) => [i === 0 ? 'alarm-state-change' : `alarm-state-change-${i + 1}`, rule] as const),
+        ...(this.detector?.rules ?? []).map((rule, i) => [i === 0 ? 'task-stopped' : `task-stopped-${i + 1}`, rule] as const),
       ]),
       emails: props.operationsEmails ?? (props.topic === undefined ? (props.notificationEmails ?? []) : []),
       ...(props.operationsTopicArn !== undefined && { topicArn: props.operationsTopicArn }),

@@ -11,6 +11,7 @@ import type { TaskFunctions } from './constructs/functions';
 import type { Notifications } from './constructs/notifications';
 import type { OperationsAlarms } from './constructs/operations';
 import type { StateTable } from './constructs/state-table';
+import type { TaskStopDetector } from './constructs/detector';
 import type { RollbackTriggers } from './constructs/triggers';
 import type { RollbackWorkflow } from './constructs/workflow';
 import { EcsAutoRollback, type EcsAutoRollbackProps, type WatchedService } from './ecs-auto-rollback';
@@ -81,6 +82,10 @@ export class RollbackStack extends Stack {
   public get operations(): OperationsAlarms {
     return this.rollback.operations;
   }
+
+  public get detector(): TaskStopDetector | undefined {
+    return this.rollback.detector;
+  }
 }
 
 /** The construct's props for a validated configuration; the references it needs are imported into `scope`. */
@@ -101,6 +106,7 @@ export function propsFromConfig(scope: Construct, config: AppConfig): EcsAutoRol
     lockTtlSeconds: config.lockTtlSeconds,
     probe: config.probe,
     unhealthyHostAlarm: config.unhealthyHostAlarm,
+    taskStopDetector: config.taskStopDetector,
     logRetentionDays: config.logRetentionDays,
     ...(config.githubActions !== undefined && {
       githubActions: {

@@ -64,6 +64,14 @@ export const GUARD_ORDER = [
 
 const PASS = (message: string): GuardVerdict => ({ action: 'rollback', message });
 
+/**
+ * True for the triggers that blame one deployment: an ECS deployment failure, or the detector's
+ * count of that deployment's stopped tasks (`task-stops`). The loop and superseded guards apply to both.
+ */
+export function namesDeployment(trigger: Trigger): boolean {
+  return trigger.kind === 'deployment-failed' || trigger.kind === 'task-stops';
+}
+
 const serviceName = (cluster: string, service: string): string => `${cluster}/${service}`;
 
 /** The first verdict that is not `rollback`, else a `rollback` verdict. */
@@ -92,7 +100,7 @@ export function checkDuplicateTrigger(trigger: Trigger, executionId: string, cla
 
 /**
  * No loops: when a deployment that this system started fails, it is reported, not rolled back
- * again. Only deployment-failure triggers carry a deployment id, so only they are checked.
+ * again. Deployment failures and the detector's task-stops triggers name a deployment, so they are checked.
  * Caveat: the record is written by UpdateService right after its call; a failure event that
  * arrives before that write (seconds) is not recognised, the lock still holds it back then.
  */
@@ -100,7 +108,7 @@ export function checkOwnDeploymentFailed(
   trigger: Trigger,
   ownDeployment: { readonly executionId: string } | undefined,
 ): GuardVerdict {
-  if (trigger.kind !== 'deployment-failed' || ownDeployment === undefined) {
+  if (!namesDeployment(trigger) || ownDeployment === undefined) {
     return PASS('The failed deployment was not started by this system.');
   }
   return {
@@ -279,7 +287,7 @@ export function findEcsRollbackDeployment(
  * are told so and stop there (following changes nothing they asked for).
  */
 export function checkEcsRollback(trigger: Trigger, facts: ServiceFacts, dryRun: boolean): GuardVerdict {
-  const failedId = trigger.kind === 'deployment-failed' ? trigger.deploymentId : undefined;
+  const failedId = namesDeployment(trigger) ? trigger.deploymentId : undefined;
   const rollback = findEcsRollbackDeployment(facts, failedId);
   const saysRollingBack = trigger.kind === 'deployment-failed' && isEcsRollbackReason(trigger.reason);
   if (rollback === undefined) {
@@ -319,7 +327,7 @@ export function checkEcsRollback(trigger: Trigger, facts: ServiceFacts, dryRun: 
  * Caveat: a service that lists no PRIMARY deployment is not judged.
  */
 export function checkFailedDeploymentSuperseded(trigger: Trigger, cluster: string, service: string, facts: ServiceFacts): GuardVerdict {
-  const failedId = trigger.kind === 'deployment-failed' ? trigger.deploymentId : undefined;
+  const failedId = namesDeployment(trigger) ? trigger.deploymentId : undefined;
   const primary = facts.deployments.find((d) => d.status === 'PRIMARY');
   if (failedId === undefined || primary === undefined || primary.id === failedId) {
     return PASS('The failed deployment is the service\'s latest.');

@@ -1,12 +1,13 @@
 /**
  * Normalises what started an execution (an ECS deployment failure event, a CloudWatch alarm
- * event, or a manual start) into a Trigger and the configured service it concerns. Pure: the
+ * event, the task-stop detector's evidence, or a manual start) into a Trigger and the configured service it concerns. Pure: the
  * same input and configuration give the same answer. Bad input is a ValidationError naming the
  * field; nothing is changed because of it.
  */
 import * as z from '../shared/zod';
 import { ValidationError } from '../shared/errors';
 import { excerpt } from '../shared/excerpt';
+import { TASK_STOPS_DETAIL_TYPE, TASK_STOPS_SOURCE } from './task-stops';
 import type { ExplicitTarget, RollbackType, ServiceConfig, Trigger } from '../shared/types';
 
 /** The EventBridge detail-type of ECS deployment state changes. */
@@ -105,6 +106,41 @@ const AlarmStateChangeEvent = z.object({
         },
         { error: expected('an object') },
       ),
+    },
+    { error: expected('an object') },
+  ),
+});
+
+const TaskStopsDetectedEvent = z.object({
+  ...eventBridgeShape,
+  source: z.literal(TASK_STOPS_SOURCE, { error: expected(TASK_STOPS_SOURCE) }),
+  'detail-type': z.literal(TASK_STOPS_DETAIL_TYPE),
+  detail: z.object(
+    {
+      cluster: text('a cluster name'),
+      service: text('a service name'),
+      deploymentId: text('an ECS deployment id'),
+      taskDefinitionArn: text('a task definition ARN'),
+      deploymentStartedAt: text('a timestamp'),
+      rolloutState: z.optional(z.string()),
+      threshold: z.int({ error: expected('a whole number') }).check(z.minimum(1, { error: 'expected at least 1' })),
+      windowMinutes: z.int({ error: expected('a whole number') }).check(z.minimum(1, { error: 'expected at least 1' })),
+      notifyOnly: z.boolean({ error: expected('true or false') }),
+      stops: z
+        .array(
+          z.object({
+            taskId: text('a task id'),
+            stopCode: z.string(),
+            stoppedReason: z.string(),
+            exitCode: z.optional(z.int()),
+            cause: z.enum(['elb-health-check', 'container-health-check', 'essential-container-exited', 'failed-to-start'], {
+              error: expected('elb-health-check, container-health-check, essential-container-exited or failed-to-start'),
+            }),
+            stoppedAt: text('a timestamp'),
+          }),
+          { error: expected('an array of stopped tasks') },
+        )
+        .check(z.minLength(1, { error: 'expected at least one stopped task' })),
     },
     { error: expected('an object') },
   ),
@@ -313,6 +349,49 @@ function parseAlarm(input: unknown, ctx: TriggerContext): ParsedTrigger {
   return fromEventBridge(trigger, event, serviceConfig);
 }
 
+const CAUSE_TEXT = {
+  'elb-health-check': 'failed ELB health checks',
+  'container-health-check': 'failed container health checks',
+  'essential-container-exited': 'essential container exited',
+  'failed-to-start': 'failed to start',
+} as const;
+
+/** One line per stop: "task 1a2b… (failed ELB health checks: Task failed ELB health checks in …)". */
+export function describeStops(stops: NonNullable<Trigger['taskStops']>['stops']): string {
+  return stops
+    .map((s) => `task ${s.taskId} (${CAUSE_TEXT[s.cause]}${s.exitCode !== undefined ? `, exit code ${s.exitCode}` : ''}: ${s.stoppedReason})`)
+    .join('; ');
+}
+
+function parseTaskStops(input: unknown, ctx: TriggerContext): ParsedTrigger {
+  const event = parseOrThrow(TaskStopsDetectedEvent, input);
+  const { detail } = event;
+  const serviceConfig = findServiceConfig(ctx.services, detail.cluster, detail.service, 'detail.service');
+  const revision = detail.taskDefinitionArn.split('/').pop() ?? detail.taskDefinitionArn;
+  const name = `${serviceConfig.cluster}/${serviceConfig.service}`;
+  const taskStops = {
+    deploymentId: detail.deploymentId,
+    taskDefinitionArn: detail.taskDefinitionArn,
+    deploymentStartedAt: iso(detail.deploymentStartedAt),
+    ...(detail.rolloutState !== undefined ? { rolloutState: detail.rolloutState } : {}),
+    threshold: detail.threshold,
+    windowMinutes: detail.windowMinutes,
+    notifyOnly: detail.notifyOnly,
+    stops: detail.stops.map((s) => ({ ...s, stoppedAt: iso(s.stoppedAt) })),
+  };
+  const trigger: Trigger = {
+    kind: 'task-stops',
+    id: `task-stops:${detail.deploymentId}`,
+    time: iso(event.time),
+    summary:
+      `${detail.stops.length} tasks of ${revision} (deployment ${detail.deploymentId} of ${name}) stopped because the version looks bad` +
+      ` within ${detail.windowMinutes} min of the deployment: ${describeStops(detail.stops)}.`,
+    deploymentId: detail.deploymentId,
+    taskStops,
+  };
+  return { ...fromEventBridge(trigger, event, serviceConfig), dryRun: detail.notifyOnly };
+}
+
 /** One sentence naming an explicit target. */
 export function describeTarget(target: ExplicitTarget | undefined): string {
   if (target?.taskDefinition !== undefined) return `task definition ${target.taskDefinition}`;
@@ -410,8 +489,9 @@ export function parseTrigger(input: unknown, ctx: TriggerContext): ParsedTrigger
   const detailType = (input as Record<string, unknown>)['detail-type'];
   if (detailType === ECS_DEPLOYMENT_DETAIL_TYPE) return parseEcsDeploymentFailed(input, ctx);
   if (detailType === ALARM_DETAIL_TYPE) return parseAlarm(input, ctx);
+  if (detailType === TASK_STOPS_DETAIL_TYPE) return parseTaskStops(input, ctx);
   throw new ValidationError(
     'detail-type',
-    `expected ${ECS_DEPLOYMENT_DETAIL_TYPE} or ${ALARM_DETAIL_TYPE}, got ${show(detailType)}`,
+    `expected ${ECS_DEPLOYMENT_DETAIL_TYPE}, ${ALARM_DETAIL_TYPE} or ${TASK_STOPS_DETAIL_TYPE}, got ${show(detailType)}`,
   );
 }

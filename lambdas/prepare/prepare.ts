@@ -17,6 +17,7 @@ import {
   type LockState,
   lastDeploymentAt,
   lastDeploymentId,
+  namesDeployment,
   type ServiceFacts,
   type TriggerClaim,
 } from '../core/guards';
@@ -137,7 +138,7 @@ async function applyGuards(
   const advisory = checkRollbackType(parsed.rollbackType, cluster, service);
   if (advisory.action !== 'rollback') return stop(advisory);
 
-  if (trigger.kind === 'deployment-failed' && trigger.deploymentId !== undefined) {
+  if (namesDeployment(trigger) && trigger.deploymentId !== undefined) {
     const own = checkOwnDeploymentFailed(trigger, await stateTable.findOwnDeployment(trigger.deploymentId));
     if (own.action !== 'rollback') return stop(own);
   }

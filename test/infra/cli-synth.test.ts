@@ -69,17 +69,17 @@ describe('npx cdk synth -c project=riderapp', () => {
     expect(report.pluginReports).toEqual([]);
   });
 
-  it('writes one stack with the eight task functions, the deploy-time writer of the services configuration and the state machine', () => {
+  it('writes one stack with the eight task functions, the deploy-time writer of the services configuration, the task-stop detector and the state machine', () => {
     // Act
     const template = JSON.parse(readFileSync(join(outdir, 'riderapp-ecs-auto-rollback.template.json'), 'utf8')) as Template;
     const types = Object.values(template.Resources).map((r) => r.Type);
-    const taskFunctions = Object.values(template.Resources).filter(
+    const ourFunctions = Object.values(template.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('ecs-auto-rollback: '),
     );
 
     // Assess
-    expect(taskFunctions).toHaveLength(Object.keys(TASK_FUNCTIONS).length);
-    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(Object.keys(TASK_FUNCTIONS).length + 1);
+    expect(ourFunctions).toHaveLength(Object.keys(TASK_FUNCTIONS).length + 1);
+    expect(types.filter((t) => t === 'AWS::Lambda::Function')).toHaveLength(Object.keys(TASK_FUNCTIONS).length + 2);
     expect(types.filter((t) => t === 'Custom::EcsRollbackServicesConfig')).toHaveLength(1);
     expect(types.filter((t) => t === 'AWS::StepFunctions::StateMachine')).toHaveLength(1);
   });

@@ -33,8 +33,23 @@ describe('loadConfig', () => {
       lockTtlSeconds: Math.max(7200, lockedSeconds + 1800),
       probe,
       unhealthyHostAlarm: { threshold: 1, evaluationPeriods: 2, periodSeconds: 60, treatMissingData: 'notBreaching' },
+      taskStopDetector: { enabled: true, threshold: 2, windowMinutes: 60, notifyOnly: false },
       logRetentionDays: 30,
     });
+  });
+
+  it('reads the task-stop detector settings and names a bad one', () => {
+    // Act
+    const config = loadConfig(contextOf({ project: 'riderapp', taskStopDetector: '{"threshold": 3, "notifyOnly": "true"}' }));
+
+    // Assess
+    expect(config.taskStopDetector).toEqual({ enabled: true, threshold: 3, windowMinutes: 60, notifyOnly: true });
+    expect(() => loadConfig(contextOf({ project: 'riderapp', taskStopDetector: { threshold: 0 } }))).toThrow(
+      /taskStopDetector\.threshold/,
+    );
+    expect(() => loadConfig(contextOf({ project: 'riderapp', taskStopDetector: { notifyOnly: 'maybe' } }))).toThrow(
+      'taskStopDetector.notifyOnly: expected true or false, got "maybe"',
+    );
   });
 
   it('parses -c key=value strings: numbers, JSON arrays and objects, comma-separated emails', () => {

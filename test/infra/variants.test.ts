@@ -34,8 +34,9 @@ describe('a project with nothing but its name', () => {
     const alarms = resourcesOf(synth, 'AWS::CloudWatch::Alarm');
     expect(alarms.filter((a) => a.Properties.Namespace === 'AWS/ApplicationELB')).toEqual([]);
     expect(alarms).toHaveLength(synth.stack.operations.alarms.length);
-    // The deployment-failure rule and the rule that frees the lock of a stopped execution; no alarm rule.
-    synth.template.resourceCountIs('AWS::Events::Rule', 2);
+    // The deployment-failure rule, the rule that frees the lock of a stopped execution and the task-stop detector's rule; no alarm rule.
+    synth.template.resourceCountIs('AWS::Events::Rule', 3);
+    expect(JSON.stringify(resourcesOf(synth, 'AWS::Events::Rule').map((r) => r.Properties.EventPattern))).not.toContain('aws.cloudwatch');
     synth.template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.states'] } });
   });
 
