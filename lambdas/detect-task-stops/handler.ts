@@ -6,7 +6,7 @@ import { createStateTable } from '../aws/state-table';
 import { createTaskStopCounter } from '../aws/task-stop-counter';
 import type { NewestDeployment } from '../core/task-stops';
 import { once } from '../shared/config';
-import { logger } from '../shared/logger';
+import { LOG_KEYS, logger, withLogging } from '../shared/logger';
 import { readDetectorConfig } from './config';
 import { type DetectorDeps, type DetectorResult, detect } from './detect';
 
@@ -45,7 +45,10 @@ const setup = once((): DetectorDeps => {
         );
         return { executionArn: out.executionArn ?? executionArn, alreadyExists: false };
       } catch (error) {
-        if (error instanceof Error && error.cause instanceof ExecutionAlreadyExists) return { executionArn, alreadyExists: true };
+        const cause = error instanceof Error ? (error.cause as { name?: string } | undefined) : undefined;
+        if (cause instanceof ExecutionAlreadyExists || cause?.name === 'ExecutionAlreadyExists') {
+          return { executionArn, alreadyExists: true };
+        }
         throw error;
       }
     },
@@ -53,8 +56,11 @@ const setup = once((): DetectorDeps => {
 });
 
 /** Detector: one ECS Task State Change (desiredStatus STOPPED) → counted, ignored, or a rollback started. */
-export const handler = async (event: unknown): Promise<DetectorResult> => {
+export const handler = withLogging(async (event: unknown): Promise<DetectorResult> => {
   const result = await detect(event, setup());
+  if (result.cluster !== undefined && result.service !== undefined) {
+    logger.appendKeys({ [LOG_KEYS.cluster]: result.cluster, [LOG_KEYS.service]: result.service });
+  }
   logger.info('task stop', { ...result });
   return result;
-};
+});
