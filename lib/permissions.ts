@@ -71,6 +71,8 @@ const DEPLOYMENT_HISTORY_ACTIONS = [
 
 const REASON_DEPLOYMENT_HISTORY =
   'Service deployment and service revision ids are created by ECS on every deployment; the ARNs are scoped to the configured cluster/service (as in the ECS guide "Permissions required for viewing Amazon ECS service deployments").';
+const REASON_STOP_SERVICE_DEPLOYMENT =
+  'UpdateService rolls back a deployment still in flight with StopServiceDeployment (ROLLBACK); its resource is the service deployment, whose id ECS creates on every deployment, so the ARN is scoped to the configured cluster/service (service-deployment/<cluster>/<service>/*).';
 const REASON_TASK_DEFINITION =
   'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition have no resource-level permissions in the Service Authorization Reference, so Resource must be "*".';
 const REASON_TAG_TASK_DEFINITION =
@@ -97,6 +99,7 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
   const historyArns = inputs.services.flatMap((s) =>
     inputs.compact === true ? [s.serviceArn, s.serviceHistoryArns] : [s.serviceArn, s.serviceDeploymentArns, s.serviceRevisionArns],
   );
+  const serviceDeploymentArns = inputs.services.map((s) => s.serviceDeploymentArns);
   const taskArns = unique(inputs.services.map((s) => s.taskArns));
   const repositoryArns = unique(inputs.services.map((s) => s.repositoryArn));
   const passRoleArns = unique(inputs.services.flatMap((s) => s.passRoleArns));
@@ -160,10 +163,21 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
     ],
     UpdateService: [
       { statement: allow(['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns), perService: true },
+      deploymentHistory(),
+      {
+        statement: allow(['ecs:StopServiceDeployment'], serviceDeploymentArns),
+        wildcardReason: REASON_STOP_SERVICE_DEPLOYMENT,
+        perService: true,
+      },
       table(TABLE_READ_WRITE),
     ],
     CheckStability: [
       ...watchTasks(),
+      {
+        statement: allow(['ecs:DescribeServiceDeployments'], serviceDeploymentArns),
+        wildcardReason: REASON_DEPLOYMENT_HISTORY,
+        perService: true,
+      },
       {
         statement: allow(['elasticloadbalancing:DescribeTargetGroups'], ['*']),
         wildcardReason: REASON_TARGET_GROUPS,

@@ -34,6 +34,8 @@ export interface CheckStabilityDeps {
   readonly now: () => Date;
   /** [0, 1): the jitter of the wait after a throttled look. Default Math.random. */
   readonly random?: () => number;
+  /** A service deployment's status; used to follow an ECS-native rollback to ROLLBACK_SUCCESSFUL / ROLLBACK_FAILED. */
+  readonly serviceDeploymentStatus?: (serviceDeploymentArn: string) => Promise<string | undefined>;
 }
 
 /**
@@ -177,5 +179,23 @@ async function lookAtDeployment(
     ...(healthTiming === undefined ? {} : { healthTiming }),
     elapsedSeconds,
   };
-  return evaluateStability(observation, settings, context);
+  return followNativeRollback(followed, evaluateStability(observation, settings, context), deps);
+}
+
+/**
+ * An ECS-native rollback (StopServiceDeployment) that ECS reports as ROLLBACK_FAILED is a failed
+ * rollback, whatever the deployment's tasks look like at this moment.
+ */
+async function followNativeRollback(followed: DeploymentRef, result: StabilityResult, deps: CheckStabilityDeps): Promise<StabilityResult> {
+  const arn = followed.serviceDeploymentArn;
+  if (arn === undefined || deps.serviceDeploymentStatus === undefined || result.status === 'FAILED') return result;
+  const status = await deps.serviceDeploymentStatus(arn);
+  if (status !== 'ROLLBACK_FAILED') return result;
+  return {
+    ...result,
+    status: 'FAILED',
+    reason: REASONS.DEPLOYMENT_FAILED,
+    message: `ECS's rollback of service deployment ${arn} (StopServiceDeployment, ROLLBACK) ended ROLLBACK_FAILED.`,
+    waitSeconds: 0,
+  };
 }

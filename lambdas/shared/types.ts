@@ -194,6 +194,10 @@ export interface DeploymentRef {
   readonly deploymentId: string;
   readonly taskDefinitionArn: string;
   readonly startedAt: string;
+  /** How the rollback was made: UpdateService (default) or ECS's own rollback of the in-flight deployment. */
+  readonly method?: 'update-service' | 'stop-service-deployment';
+  /** For `stop-service-deployment`: the service deployment ECS rolls back (ROLLBACK_SUCCESSFUL / ROLLBACK_FAILED). */
+  readonly serviceDeploymentArn?: string;
 }
 
 export type StabilityStatus = 'IN_PROGRESS' | 'COMPLETED' | 'RECOVERED' | 'FAILED' | 'TIMED_OUT';

@@ -1,18 +1,27 @@
-/** UpdateService: deploy the registered task definition once, even when the Task is retried. */
+/**
+ * UpdateService: deploy the registered task definition once, even when the Task is retried; or, for
+ * a deployment still in flight whose previous revision is the target, let ECS roll it back
+ * (StopServiceDeployment, ROLLBACK).
+ */
 import type { Deployment, ECSClient } from '@aws-sdk/client-ecs';
 import { ecsWriteClient } from '../aws/clients';
 import { describeService, updateServiceTaskDefinition } from '../aws/ecs-service';
 import type { RollbackDeploymentRecord, StateTableOptions } from '../aws/state-table';
-import { deploymentAlreadyStarted } from '../core/stability';
-import { AwsCallError, ServiceNotFoundError, ValidationError } from '../shared/errors';
+import { chooseRollbackMethod, type InFlightServiceDeployment } from '../core/native-rollback';
+import { deploymentAlreadyStarted, sameTaskDefinition } from '../core/stability';
+import { AwsCallError, ServiceNotFoundError, TransientAwsError, ValidationError } from '../shared/errors';
 import { assertServiceRequest, isRecord } from '../shared/narrow';
-import type { DeploymentRef, ExecutionInfo, Registration, RollbackRequest } from '../shared/types';
+import type { DeploymentRef, ExecutionInfo, Registration, RollbackRequest, TargetSource } from '../shared/types';
 
 /** The parts of the state UpdateService reads. */
 export interface UpdateServiceInput {
   readonly request: Pick<RollbackRequest, 'cluster' | 'service'>;
   readonly registration: Pick<Registration, 'taskDefinitionArn'>;
   readonly execution: Pick<ExecutionInfo, 'id' | 'startTime'>;
+  /** True when a person named the target ($.request.target): never an ECS-native rollback then. */
+  readonly explicitTarget?: boolean;
+  /** Where ResolveTarget found the target ($.target.source). */
+  readonly targetSource?: TargetSource;
 }
 
 /** Clients and the loop guard's record, replaceable in tests. */
@@ -24,12 +33,16 @@ export interface UpdateServiceDeps {
   readonly stateTableName: () => string;
   /** Remembers the rollback deployment so that its failure is reported, not rolled back again. */
   readonly recordRollbackDeployment: (record: RollbackDeploymentRecord, options: StateTableOptions) => Promise<void>;
+  /** The service's ongoing service deployment (ListServiceDeployments …); absent: never an ECS-native rollback. */
+  readonly findInFlight?: (cluster: string, service: string) => Promise<InFlightServiceDeployment | undefined>;
+  /** StopServiceDeployment with stopType ROLLBACK. */
+  readonly stopServiceDeployment?: (serviceDeploymentArn: string) => Promise<string>;
 }
 
 /** Narrows the ASL state; a missing field is a ValidationError naming it. */
 export function narrowUpdateServiceInput(event: unknown): UpdateServiceInput {
   const state = isRecord(event) ? event : {};
-  const { request, registration, execution } = state;
+  const { request, registration, execution, target } = state;
   assertServiceRequest(request);
   if (!isRecord(registration) || typeof registration.taskDefinitionArn !== 'string') {
     throw new ValidationError('registration.taskDefinitionArn', 'is required');
@@ -44,6 +57,8 @@ export function narrowUpdateServiceInput(event: unknown): UpdateServiceInput {
     request: { cluster: request.cluster, service: request.service },
     registration: { taskDefinitionArn: registration.taskDefinitionArn },
     execution: { id: execution.id, startTime: execution.startTime },
+    explicitTarget: isRecord(request.target),
+    ...(isRecord(target) && typeof target.source === 'string' ? { targetSource: target.source as TargetSource } : {}),
   };
 }
 
@@ -83,6 +98,9 @@ export async function startRollbackDeployment(input: UpdateServiceInput, deps: U
   );
   if (started !== undefined) return remember(toRef(started, 'ecs:DescribeServices'));
 
+  const native = await nativeRollback(input, deps);
+  if (native !== undefined) return remember(native);
+
   const updated = await updateServiceTaskDefinition(
     cluster,
     service,
@@ -92,4 +110,39 @@ export async function startRollbackDeployment(input: UpdateServiceInput, deps: U
   const primary = updated.deployments?.find((d) => d.status === 'PRIMARY');
   if (primary === undefined) throw new AwsCallError('ecs:UpdateService', 'the response lists no PRIMARY deployment');
   return remember(toRef(primary, 'ecs:UpdateService'));
+}
+
+/** How long ECS may take to list the rollback deployment after StopServiceDeployment before the Task retries (estimate). */
+const ROLLBACK_LISTING_ATTEMPTS = 3;
+
+/**
+ * StopServiceDeployment (ROLLBACK) when chooseRollbackMethod says so, and the deployment ECS
+ * starts for it (the PRIMARY deployment of the target revision); undefined when UpdateService is
+ * the way. A retry after a lost answer finds the service deployment ROLLBACK_REQUESTED or
+ * ROLLBACK_IN_PROGRESS, and a repeated StopServiceDeployment then continues that rollback
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stop-service-deployment.html).
+ */
+async function nativeRollback(input: UpdateServiceInput, deps: UpdateServiceDeps): Promise<DeploymentRef | undefined> {
+  if (deps.findInFlight === undefined || deps.stopServiceDeployment === undefined || input.explicitTarget === true) return undefined;
+  const { cluster, service } = input.request;
+  const inFlight = await deps.findInFlight(cluster, service);
+  const decision = chooseRollbackMethod({
+    explicitTarget: false,
+    targetSource: input.targetSource ?? 'deployment-history',
+    targetTaskDefinitionArn: input.registration.taskDefinitionArn,
+    ...(inFlight !== undefined ? { inFlight } : {}),
+  });
+  if (decision.method !== 'stop-service-deployment' || inFlight === undefined) return undefined;
+  const serviceDeploymentArn = await deps.stopServiceDeployment(inFlight.serviceDeploymentArn);
+  for (let attempt = 0; attempt < ROLLBACK_LISTING_ATTEMPTS; attempt++) {
+    const lookup = await describeService(cluster, service, deps.ecs());
+    const primary = lookup.found ? lookup.service.deployments?.find((d) => d.status === 'PRIMARY') : undefined;
+    if (primary?.taskDefinition !== undefined && sameTaskDefinition(primary.taskDefinition, input.registration.taskDefinitionArn)) {
+      return { ...toRef(primary, 'ecs:DescribeServices'), method: 'stop-service-deployment', serviceDeploymentArn };
+    }
+  }
+  throw new TransientAwsError(
+    'ecs:DescribeServices',
+    `ECS accepted StopServiceDeployment for ${serviceDeploymentArn} but lists no rollback deployment of ${input.registration.taskDefinitionArn} yet`,
+  );
 }

@@ -1,4 +1,5 @@
-import { ecsWriteClient } from '../aws/clients';
+import { ecsClient, ecsWriteClient } from '../aws/clients';
+import { findInFlightServiceDeployment, stopServiceDeploymentWithRollback } from '../aws/ecs-native-rollback';
 import { recordRollbackDeployment } from '../aws/state-table';
 import { once, readStateTableName } from '../shared/config';
 import { logger, withLogging } from '../shared/logger';
@@ -14,6 +15,8 @@ export const deps: UpdateServiceDeps = {
   ecs: ecsWriteClient,
   stateTableName: once(() => readStateTableName(process.env)),
   recordRollbackDeployment,
+  findInFlight: (cluster, service) => findInFlightServiceDeployment(cluster, service, ecsClient()),
+  stopServiceDeployment: (arn) => stopServiceDeploymentWithRollback(arn, ecsWriteClient()),
 };
 
 /** UpdateService task: deploy $.registration (once, even when retried), record it for the loop guard → $.deployment. */

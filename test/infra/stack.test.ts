@@ -13,7 +13,7 @@ let synth: Synthesized;
 
 beforeAll(() => {
   synth = synthesize();
-});
+}, 300_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -396,7 +396,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets UpdateService update the configured service only', () => {
+  it('lets UpdateService update the configured service, or stop its own deployments with a rollback, only', () => {
     // Act
     const permissions = permissionsOf('UpdateService');
 
@@ -407,6 +407,10 @@ describe('least privilege', () => {
       ...XRAY,
       'ecs:DescribeServices': { resources: [SERVICE_ARN] },
       'ecs:UpdateService': { resources: [SERVICE_ARN] },
+      'ecs:ListServiceDeployments': { resources: DEPLOYMENT_HISTORY },
+      'ecs:DescribeServiceDeployments': { resources: DEPLOYMENT_HISTORY },
+      'ecs:DescribeServiceRevisions': { resources: DEPLOYMENT_HISTORY },
+      'ecs:StopServiceDeployment': { resources: [arn('ecs', 'service-deployment/riderapp-cluster/riderapp-service/*')] },
       'dynamodb:GetItem': table,
       'dynamodb:PutItem': table,
       'dynamodb:UpdateItem': table,
@@ -414,7 +418,14 @@ describe('least privilege', () => {
   });
 
   it.each<[TaskFunctionId, string, () => Record<string, unknown>]>([
-    ['CheckStability', ", and read the target groups' health check settings", () => ({ 'elasticloadbalancing:DescribeTargetGroups': { resources: ['*'] } })],
+    [
+      'CheckStability',
+      ", read the target groups' health check settings and follow ECS's own rollback",
+      () => ({
+        'elasticloadbalancing:DescribeTargetGroups': { resources: ['*'] },
+        'ecs:DescribeServiceDeployments': { resources: [arn('ecs', 'service-deployment/riderapp-cluster/riderapp-service/*')] },
+      }),
+    ],
     [
       'ProbeHealth',
       ', and read the services configuration item (the full health URL) and nothing else of the table',
