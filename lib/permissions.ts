@@ -99,7 +99,8 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
   const historyArns = inputs.services.flatMap((s) =>
     inputs.compact === true ? [s.serviceArn, s.serviceHistoryArns] : [s.serviceArn, s.serviceDeploymentArns, s.serviceRevisionArns],
   );
-  const serviceDeploymentArns = inputs.services.map((s) => s.serviceDeploymentArns);
+  // Compact: one service-* ARN per service (it covers its service deployments) instead of one more ARN.
+  const serviceDeploymentArns = inputs.services.map((s) => (inputs.compact === true ? s.serviceHistoryArns : s.serviceDeploymentArns));
   const taskArns = unique(inputs.services.map((s) => s.taskArns));
   const repositoryArns = unique(inputs.services.map((s) => s.repositoryArn));
   const passRoleArns = unique(inputs.services.flatMap((s) => s.passRoleArns));
