@@ -98,7 +98,8 @@ export async function startRollbackDeployment(input: UpdateServiceInput, deps: U
   );
   if (started !== undefined) return remember(toRef(started, 'ecs:DescribeServices'));
 
-  const native = await nativeRollback(input, deps);
+  const rollingOut = (lookup.service.deployments ?? []).some((d) => d.status === 'PRIMARY' && d.rolloutState === 'IN_PROGRESS');
+  const native = rollingOut ? await nativeRollback(input, deps) : undefined;
   if (native !== undefined) return remember(native);
 
   const updated = await updateServiceTaskDefinition(
@@ -116,6 +117,8 @@ export async function startRollbackDeployment(input: UpdateServiceInput, deps: U
 const ROLLBACK_LISTING_ATTEMPTS = 3;
 
 /**
+ * Only asked when the PRIMARY deployment is still IN_PROGRESS (DescribeServices), so a rollback of
+ * a failed or completed deployment makes no extra call.
  * StopServiceDeployment (ROLLBACK) when chooseRollbackMethod says so, and the deployment ECS
  * starts for it (the PRIMARY deployment of the target revision); undefined when UpdateService is
  * the way. A retry after a lost answer finds the service deployment ROLLBACK_REQUESTED or
