@@ -214,10 +214,15 @@ export function deployAndFail(world: World, taskDefinition: string): StandInEven
   return world.advanceUntilEvent(isDeploymentFailed);
 }
 
-const eventLine = (event: StandInEvent): string =>
-  event['detail-type'] === 'ECS Deployment State Change'
-    ? `EventBridge delivers ${event.detail.eventName} for deployment ${event.detail.deploymentId} (${event.time})`
-    : `EventBridge delivers the alarm ${event.detail.alarmName} going ${event.detail.previousState.value} -> ${event.detail.state.value} (${event.time})`;
+const eventLine = (event: StandInEvent): string => {
+  if (event['detail-type'] === 'ECS Deployment State Change') {
+    return `EventBridge delivers ${event.detail.eventName} for deployment ${event.detail.deploymentId} (${event.time})`;
+  }
+  if (event['detail-type'] === 'ECS Task State Change') {
+    return `EventBridge delivers task ${event.detail.taskArn.split('/').pop()} ${event.detail.lastStatus} (desired ${event.detail.desiredStatus}) (${event.time})`;
+  }
+  return `EventBridge delivers the alarm ${event.detail.alarmName} going ${event.detail.previousState.value} -> ${event.detail.state.value} (${event.time})`;
+};
 
 /** A service with one task definition revision and one image: nothing to go back to. */
 export function seedSingleRevision(model: AwsModel): void {

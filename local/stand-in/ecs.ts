@@ -12,6 +12,7 @@ import type {
   TaskRecord,
 } from './model';
 import { ApiError, epochSeconds, num, str, strList, unknownOperation } from './protocols';
+import { taskShape } from './task-shape';
 
 /** X-Amz-Target prefix of ECS. */
 export const ECS_TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113';
@@ -157,68 +158,8 @@ export function renderTaskDefinition(model: AwsModel, td: TaskDefinitionRecord):
 
 function renderTask(model: AwsModel, task: TaskRecord): Record<string, unknown> {
   const td = model.findTaskDefinition(task.taskDefinitionArn);
-  const attachmentId = `${task.id.slice(0, 8)}-${task.id.slice(8, 12)}-${task.id.slice(12, 16)}-${task.id.slice(16, 20)}-${task.id.slice(20)}`;
-  const attachmentStatus = task.lastStatus === 'STOPPED' ? 'DELETED' : task.lastStatus === 'PROVISIONING' ? 'PRECREATED' : 'ATTACHED';
-  return {
-    attachments: [
-      {
-        id: attachmentId,
-        type: 'ElasticNetworkInterface',
-        status: attachmentStatus,
-        details: [
-          { name: 'subnetId', value: task.subnetId },
-          { name: 'networkInterfaceId', value: task.eniId },
-          { name: 'macAddress', value: task.macAddress },
-          { name: 'privateDnsName', value: `ip-${task.ip.replace(/\./g, '-')}.ec2.internal` },
-          { name: 'privateIPv4Address', value: task.ip },
-        ],
-      },
-    ],
-    attributes: [{ name: 'ecs.cpu-architecture', value: 'x86_64' }],
-    availabilityZone: task.availabilityZone,
-    clusterArn: model.getCluster(task.clusterName).arn,
-    connectivity: 'CONNECTED',
-    connectivityAt: s(task.createdAt + 5_000),
-    containers: task.containers.map((c, i) => ({
-      containerArn: `arn:aws:ecs:${model.region}:${model.account}:container/${task.clusterName}/${task.id}/${task.id.slice(i, i + 8)}-0000-4000-a000-${task.id.slice(0, 12)}`,
-      taskArn: task.arn,
-      name: c.name,
-      image: c.image,
-      imageDigest: c.imageDigest,
-      runtimeId: `${task.id}-${i}`,
-      lastStatus: c.lastStatus,
-      exitCode: c.exitCode,
-      reason: c.reason,
-      networkInterfaces: [{ attachmentId, privateIpv4Address: task.ip }],
-      healthStatus: 'UNKNOWN',
-      cpu: '0',
-    })),
-    cpu: td?.definition['cpu'],
-    memory: td?.definition['memory'],
-    createdAt: s(task.createdAt),
-    desiredStatus: task.desiredStatus,
-    enableExecuteCommand: false,
-    group: task.group,
-    healthStatus: 'UNKNOWN',
-    lastStatus: task.lastStatus,
-    launchType: 'FARGATE',
-    platformVersion: '1.4.0',
-    platformFamily: 'Linux',
-    pullStartedAt: s(task.pullStartedAt),
-    pullStoppedAt: s(task.pullStoppedAt),
-    startedAt: s(task.startedAt),
-    startedBy: task.startedBy,
-    stopCode: task.stopCode,
-    stoppedAt: s(task.stoppedAt),
-    stoppedReason: task.stoppedReason,
-    stoppingAt: s(task.stoppingAt),
-    executionStoppedAt: s(task.stoppedAt),
-    taskArn: task.arn,
-    taskDefinitionArn: task.taskDefinitionArn,
-    version: task.lastStatus === 'STOPPED' ? 5 : task.lastStatus === 'RUNNING' ? 3 : 1,
-    ephemeralStorage: { sizeInGiB: 20 },
-    fargateEphemeralStorage: { sizeInGiB: 20 },
-  };
+  const ctx = { region: model.region, account: model.account, clusterArn: model.getCluster(task.clusterName).arn, cpu: td?.definition['cpu'], memory: td?.definition['memory'] };
+  return taskShape(task, ctx, s);
 }
 
 function renderServiceDeployment(model: AwsModel, record: ServiceDeploymentRecord): Record<string, unknown> {

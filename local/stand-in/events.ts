@@ -1,6 +1,6 @@
 /**
  * EventBridge events the modelled AWS emits, shaped like the samples in the AWS docs:
- * "ECS Deployment State Change" and "CloudWatch Alarm State Change".
+ * "ECS Deployment State Change", "ECS Task State Change" and "CloudWatch Alarm State Change".
  */
 
 /** An EventBridge event envelope. */
@@ -60,8 +60,28 @@ export interface AlarmStateChangeDetail {
 
 export type AlarmStateChangeEvent = EventBridgeEvent<'CloudWatch Alarm State Change', AlarmStateChangeDetail>;
 
+/**
+ * `detail` of an ECS Task State Change event: the task in ECS's Task shape with ISO timestamps, plus
+ * `updatedAt` (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html).
+ */
+export interface TaskStateChangeDetail {
+  readonly taskArn: string;
+  readonly clusterArn: string;
+  readonly taskDefinitionArn: string;
+  readonly group?: string;
+  readonly startedBy?: string;
+  readonly desiredStatus: string;
+  readonly lastStatus: string;
+  readonly stopCode?: string;
+  readonly stoppedReason?: string;
+  readonly updatedAt: string;
+  readonly [member: string]: unknown;
+}
+
+export type TaskStateChangeEvent = EventBridgeEvent<'ECS Task State Change', TaskStateChangeDetail>;
+
 /** Every event the model emits. */
-export type StandInEvent = DeploymentStateChangeEvent | AlarmStateChangeEvent;
+export type StandInEvent = DeploymentStateChangeEvent | AlarmStateChangeEvent | TaskStateChangeEvent;
 
 /** Called synchronously, in modelled-time order, for every event. */
 export type EventListener = (event: StandInEvent) => void;
@@ -174,5 +194,21 @@ export function unhealthyHostAlarmStateChange(
         ],
       },
     },
+  };
+}
+
+/** An ECS Task State Change event: `resources` is the task ARN, `detail` the task (ISO times) and `updatedAt`. */
+export function taskStateChange(envelope: EnvelopeInput, task: Record<string, unknown>): TaskStateChangeEvent {
+  const detail = JSON.parse(JSON.stringify({ ...task, updatedAt: new Date(envelope.time).toISOString() })) as TaskStateChangeDetail;
+  return {
+    version: '0',
+    id: envelope.id,
+    'detail-type': 'ECS Task State Change',
+    source: 'aws.ecs',
+    account: envelope.account,
+    time: eventTime(envelope.time),
+    region: envelope.region,
+    resources: [detail.taskArn],
+    detail,
   };
 }

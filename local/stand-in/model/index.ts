@@ -199,6 +199,20 @@ export class AwsModel extends ModelCore {
     return this.tasks.findTask(clusterRef, ref);
   }
 
+  /**
+   * Stops a running task of a service from outside the scheduler: a person's StopTask
+   * (UserInitiated, "Task stopped by user"), or Fargate retiring it for maintenance
+   * (TerminationNotice); the scheduler then starts a replacement.
+   */
+  public stopServiceTask(clusterRef: string, taskRef: string, stop: { stopCode: 'UserInitiated' | 'TerminationNotice' | 'SpotInterruption'; reason: string }): TaskRecord {
+    const task = this.tasks.findTask(clusterRef, taskRef);
+    if (task === undefined) throw new Error(`unknown task ${taskRef}`);
+    const service = this.services.getService(task.clusterName, task.serviceName);
+    this.tasks.stopTask(service, task, stop.reason, stop.stopCode);
+    this.deployments.scheduleReconcile(service);
+    return task;
+  }
+
   /** Every task a service has (any status), oldest first. */
   public serviceTasks(service: ServiceRecord): TaskRecord[] {
     return this.tasks.serviceTasks(service);

@@ -172,6 +172,14 @@ export class TargetHealth {
           this.m.now(),
         );
         this.m.alarms.evaluate();
+        const stopAfter = this.m.timings.unhealthyTaskStopMs;
+        if (stopAfter !== undefined) {
+          this.m.schedule(this.m.now() + stopAfter, () => {
+            if (target.state !== 'unhealthy' || task.desiredStatus !== 'RUNNING') return;
+            this.m.tasks.stopTask(service, task, `Task failed ELB health checks in (target-group ${tg.arn})`);
+            this.m.deployments.reconcile(service);
+          });
+        }
       });
     }
     this.m.deployments.reconcile(service);

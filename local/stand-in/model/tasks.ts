@@ -2,8 +2,12 @@
  * Task lifecycle: a task is created PROVISIONING, turns PENDING and RUNNING after the Fargate start
  * time (or stops with TaskFailedToStart / EssentialContainerExited for missing and "bad" images),
  * and on stop drains from its target groups (DEACTIVATING) or stops after the stop time.
- * STOPPED tasks are forgotten after the retention time.
+ * STOPPED tasks are forgotten after the retention time. A task that is told to stop (desiredStatus
+ * STOPPED, with its stopCode and stoppedReason) and a task that reaches STOPPED each emit an
+ * "ECS Task State Change" event, as ECS does.
  */
+import { taskStateChange } from '../events';
+import { taskShape } from '../task-shape';
 import type { ModelCore } from './core';
 import type { ContainerRecord, DeploymentRecord, ServiceRecord, TaskRecord } from './types';
 
@@ -160,29 +164,35 @@ export class Tasks {
     }
     this.recordTask(service, task, 'FAILED', at);
     this.m.addServiceEvent(service, `(service ${service.name}) (task ${task.id}) failed to start: ${task.stoppedReason}.`, at);
+    this.emitStateChange(task);
     this.m.schedule(at + this.m.timings.stoppedTaskRetentionMs, () => this.tasks.delete(task.arn));
     this.m.deployments.taskFailed(service, task, at);
   }
 
-  /** Stops a task: drains its targets (DEACTIVATING) or stops it (STOPPING), then STOPPED. */
-  public stopTask(service: ServiceRecord, task: TaskRecord, reason: string): void {
+  /**
+   * Stops a task: drains its targets (DEACTIVATING) or stops it (STOPPING), then STOPPED. The stop
+   * code and reason are set when the stop is decided (the service scheduler's ServiceSchedulerInitiated
+   * unless given, e.g. UserInitiated for StopTask, TerminationNotice for Fargate maintenance).
+   */
+  public stopTask(service: ServiceRecord, task: TaskRecord, reason: string, stopCode = 'ServiceSchedulerInitiated'): void {
     if (task.desiredStatus === 'STOPPED') return;
     const at = this.m.now();
     task.desiredStatus = 'STOPPED';
     task.stoppingAt = at;
     this.recordTask(service, task, 'STOPPING', at);
+    task.stopCode = stopCode;
+    task.stoppedReason = reason;
     const finish = () => {
       this.m.health.removeTask(service, task);
       const wasRunning = task.startedAt !== undefined;
       task.lastStatus = 'STOPPED';
       task.stoppedAt = this.m.now();
-      task.stopCode = 'ServiceSchedulerInitiated';
-      task.stoppedReason = reason;
       for (const c of task.containers) {
         c.lastStatus = 'STOPPED';
         if (wasRunning) c.exitCode = 0;
       }
       this.recordTask(service, task, 'STOPPED', task.stoppedAt);
+      this.emitStateChange(task);
       this.m.schedule(this.m.now() + this.m.timings.stoppedTaskRetentionMs, () => this.tasks.delete(task.arn));
       this.m.deployments.reconcile(service);
       this.m.alarms.evaluate();
@@ -195,6 +205,7 @@ export class Tasks {
     for (const arn of drained) this.m.addServiceEvent(service, `(service ${service.name}) deregistered 1 targets in (target-group ${arn})`, at);
     this.m.addServiceEvent(service, `(service ${service.name}) has stopped 1 running tasks: (task ${task.id}).`, at);
     task.lastStatus = drained.length > 0 ? 'DEACTIVATING' : 'STOPPING';
+    this.emitStateChange(task);
     this.m.schedule(at + (drained.length > 0 ? drainMs : this.m.timings.taskStopMs), finish);
     this.m.alarms.evaluate();
   }
@@ -210,6 +221,25 @@ export class Tasks {
       behaviour: task.behaviour,
       status,
     });
+  }
+
+  /**
+   * Emits an ECS Task State Change event for the task as it is now. The event id is derived from the
+   * task id and its state, so the seeded draws (ids, health-check phases) stay as they were.
+   */
+  private emitStateChange(task: TaskRecord): void {
+    const taskDefinition = this.m.registry.findTaskDefinition(task.taskDefinitionArn);
+    const ctx = {
+      region: this.m.region,
+      account: this.m.account,
+      clusterArn: this.m.services.getCluster(task.clusterName).arn,
+      cpu: taskDefinition?.definition['cpu'],
+      memory: taskDefinition?.definition['memory'],
+    };
+    const suffix = task.lastStatus === 'STOPPED' ? '5' : '4';
+    const id = `${task.id.slice(0, 8)}-${task.id.slice(8, 12)}-4${task.id.slice(13, 16)}-a${task.id.slice(17, 20)}-${task.id.slice(20, 31)}${suffix}`;
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    this.m.emit(taskStateChange({ id, account: this.m.account, region: this.m.region, time: this.m.now() }, taskShape(task, ctx, iso)));
   }
 }
 

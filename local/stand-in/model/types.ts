@@ -49,6 +49,13 @@ export interface Timings {
   readonly ecsAlarmPollMs: DurationRange;
   /** ECS deployment alarms: bake time after steady state before COMPLETED (rolling update). @default 600_000 (estimate) */
   readonly ecsBakeTimeMs: number;
+  /**
+   * How long after a target turns unhealthy the service scheduler stops its task ("Task failed ELB
+   * health checks in (target-group …)", ServiceSchedulerInitiated); undefined: never (the model's
+   * behaviour before the task-stop detector, which the alarm scenarios and the bench rely on).
+   * AWS documents that ECS replaces such tasks but not after how long (estimate). @default undefined
+   */
+  readonly unhealthyTaskStopMs?: number;
 }
 
 const range = (value: number | { readonly min: number; readonly max: number }, scale: number): DurationRange =>
