@@ -61,8 +61,13 @@ async function targetStates(elbv2: ElasticLoadBalancingV2Client, targetGroupArn:
   return (out.TargetHealthDescriptions ?? []).map((d) => d.TargetHealth?.State ?? '').sort();
 }
 
+/** The ECS Deployment State Change events (the stand-in also emits ECS Task State Change events). */
+function deploymentStateChanges(events: StandInEvent[]): StandInEvent[] {
+  return events.filter((e) => e['detail-type'] === 'ECS Deployment State Change');
+}
+
 function deploymentEvents(events: StandInEvent[]): string[] {
-  return events.filter((e) => e['detail-type'] === 'ECS Deployment State Change').map((e) => (e.detail as { eventName: string }).eventName);
+  return deploymentStateChanges(events).map((e) => (e.detail as { eventName: string }).eventName);
 }
 
 describe('a deployment of a good image on the modelled clock', () => {
@@ -117,7 +122,7 @@ describe('a deployment of a good image on the modelled clock', () => {
     expect(done.deployments?.[0]).toMatchObject({ id: deploymentId, status: 'PRIMARY', rolloutState: 'COMPLETED', runningCount: 3 });
     expect(targetsDone).toEqual(['healthy', 'healthy', 'healthy']);
     expect(deploymentEvents(events)).toEqual(['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_COMPLETED']);
-    expect(events.at(-1)).toMatchObject({
+    expect(deploymentStateChanges(events).at(-1)).toMatchObject({
       source: 'aws.ecs',
       resources: ['arn:aws:ecs:us-east-1:111122223333:service/riderapp-cluster/riderapp-service'],
       time: '2025-06-02T09:07:00Z',
@@ -172,7 +177,7 @@ describe('a deployment of a bad image (riderapp:15)', () => {
     );
     expect(history.serviceDeployments?.[0]).toMatchObject({ status: 'STOPPED', statusReason: 'ECS deployment circuit breaker: tasks failed to start.' });
     expect(deploymentEvents(events)).toEqual(['SERVICE_DEPLOYMENT_IN_PROGRESS', 'SERVICE_DEPLOYMENT_FAILED']);
-    expect(events.at(-1)).toMatchObject({
+    expect(deploymentStateChanges(events).at(-1)).toMatchObject({
       'detail-type': 'ECS Deployment State Change',
       account: '111122223333',
       region: 'us-east-1',
@@ -233,7 +238,7 @@ describe('a deployment of a bad image (riderapp:15)', () => {
       'SERVICE_DEPLOYMENT_IN_PROGRESS',
       'SERVICE_DEPLOYMENT_COMPLETED',
     ]);
-    expect((events[1]!.detail as { deploymentId: string }).deploymentId).toBe(failedId);
+    expect((deploymentStateChanges(events)[1]!.detail as { deploymentId: string }).deploymentId).toBe(failedId);
   });
 });
 
