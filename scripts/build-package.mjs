@@ -6,7 +6,7 @@
  *   (peer dependencies); the configuration schema's zod/mini is bundled in, so the package has no
  *   runtime dependency and a user's own zod is neither needed nor touched;
  * - dist/rollback.asl.json: the state machine definition the construct deploys;
- * - dist/lambdas/<task>/index.mjs: the eight task functions, prebuilt with the same esbuild options
+ * - dist/lambdas/<task>/index.mjs: the eight task functions and the task-stop detector, prebuilt with the same esbuild options
  *   the app's NodejsFunction uses (lib/constructs/functions.ts BUNDLING), so a user's synth needs
  *   neither esbuild nor Docker;
  * - dist/cli/ecs-rollback.mjs: the `ecs-rollback` CLI compiled into one file (build-cli.mjs), the
@@ -34,6 +34,8 @@ const TASK_DIRS = [
   'probe-health',
   'notify',
   'release-lock',
+  // The task-stop detector (lib/constructs/detector.ts): not a Task of the state machine, started by its own rule.
+  'detect-task-stops',
 ];
 
 rmSync(DIST, { recursive: true, force: true });

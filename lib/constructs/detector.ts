@@ -1,21 +1,16 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import type { TaskStopDetectorSettings } from '../config';
-import { BUNDLING, FUNCTION_RUNTIME } from './functions';
+import { bundledFunction, FUNCTION_RUNTIME } from './functions';
 import { splitEventPatterns } from '../event-patterns';
 import { TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS } from './triggers';
-
-const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A watched service: its cluster ARN and name. */
 export interface DetectedService {
@@ -73,7 +68,7 @@ export function taskStopPatterns(scope: IConstruct, services: readonly Pick<Dete
  * table and starts the rollback state machine, nothing else.
  */
 export class TaskStopDetector extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly rules: readonly events.Rule[];
 
@@ -94,11 +89,7 @@ export class TaskStopDetector extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachine.stateMachineArn] }),
     );
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: join(PROJECT_ROOT, 'lambdas', 'detect-task-stops', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+    this.function = bundledFunction(this, 'Function', 'detect-task-stops', {
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -107,7 +98,6 @@ export class TaskStopDetector extends Construct {
       role: this.role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      bundling: BUNDLING,
       environment: {
         ...props.commonEnvironment,
         STATE_TABLE_NAME: props.tableName,

@@ -39,6 +39,24 @@ export const BUNDLING: nodejs.BundlingOptions = {
   forceDockerBundling: false,
 };
 
+/**
+ * A function of this project: the prebuilt dist/lambdas/<dir>/index.mjs of the installed package
+ * when present, else lambdas/<dir>/handler.ts bundled at synth with {@link BUNDLING}.
+ */
+export function bundledFunction(scope: Construct, id: string, dir: string, props: lambda.FunctionOptions & { readonly runtime: lambda.Runtime }): lambda.Function {
+  const prebuilt = join(PREBUILT_ROOT, dir);
+  return existsSync(join(prebuilt, 'index.mjs'))
+    ? new lambda.Function(scope, id, { ...props, code: lambda.Code.fromAsset(prebuilt), handler: 'index.handler' })
+    : new nodejs.NodejsFunction(scope, id, {
+        ...props,
+        entry: join(PROJECT_ROOT, 'lambdas', dir, 'handler.ts'),
+        handler: 'handler',
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+        bundling: BUNDLING,
+      });
+}
+
 /** Per-function settings the stack decides. */
 export interface TaskFunctionSettings {
   readonly timeout: Duration;
@@ -96,17 +114,7 @@ export class TaskFunctions extends Construct {
         environment: { ...props.commonEnvironment, ...settings.environment, NODE_OPTIONS: '--enable-source-maps' },
         description: `ecs-auto-rollback: ${taskId}`,
       };
-      const prebuilt = join(PREBUILT_ROOT, task.dir);
-      functions[taskId] = existsSync(join(prebuilt, 'index.mjs'))
-        ? new lambda.Function(this, taskId, { ...common, code: lambda.Code.fromAsset(prebuilt), handler: 'index.handler' })
-        : new nodejs.NodejsFunction(this, taskId, {
-            ...common,
-            entry: join(PROJECT_ROOT, 'lambdas', task.dir, 'handler.ts'),
-            handler: 'handler',
-            projectRoot: PROJECT_ROOT,
-            depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
-            bundling: BUNDLING,
-          });
+      functions[taskId] = bundledFunction(this, taskId, task.dir, common);
       roles[taskId] = role;
     }
     this.functions = functions;

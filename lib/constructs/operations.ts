@@ -153,7 +153,7 @@ export class OperationsAlarms extends Construct {
     this.lostTriggers = alarm(
       'LostTriggers',
       'lost-triggers',
-      'EventBridge could not start a rollback and put the trigger in the dead-letter queue: a failed deployment or alarm was not acted on.',
+      'EventBridge could not start a rollback, or the task-stop detector failed after its retries, and the event is in the dead-letter queue: a failed deployment, alarm or task stop was not acted on.',
       props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
     );
     const failedInvocations: Record<string, cloudwatch.Alarm> = {};
@@ -161,7 +161,7 @@ export class OperationsAlarms extends Construct {
       failedInvocations[name] = alarm(
         `FailedInvocations-${name}`,
         `${name}-failed-invocations`,
-        `The ${name} rule failed to start the rollback state machine (FailedInvocations): a trigger may be retried or lost.`,
+        `The ${name} rule failed to deliver to its target, the rollback state machine or the task-stop detector (FailedInvocations): a trigger may be retried or lost.`,
         new cloudwatch.Metric({
           namespace: 'AWS/Events',
           metricName: 'FailedInvocations',

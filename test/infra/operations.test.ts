@@ -57,7 +57,7 @@ describe("the stack's alarms on its own failures", () => {
     });
   });
 
-  it('alarms on a trigger left in the dead-letter queue (a failed deployment nobody rolled back)', () => {
+  it('alarms on a trigger left in the dead-letter queue (a failed deployment nobody rolled back, a task stop the detector never counted)', () => {
     // Act
     const alarm = alarmNamed(synth, 'riderapp-ecs-auto-rollback-lost-triggers');
 
@@ -71,7 +71,7 @@ describe("the stack's alarms on its own failures", () => {
     });
   });
 
-  it('alarms on FailedInvocations of both trigger rules, and not on raw Lambda Errors (retried throttling would page people)', () => {
+  it('alarms on FailedInvocations of every trigger rule (deployment failure, alarm, task stops), and not on raw Lambda Errors (retried throttling would page people)', () => {
     // Act
     const alarms = resourcesOf(synth, 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
     const failedInvocations = alarms.filter((a) => a.MetricName === 'FailedInvocations');
@@ -80,10 +80,11 @@ describe("the stack's alarms on its own failures", () => {
     expect(failedInvocations.map((a) => a.Dimensions)).toEqual([
       [{ Name: 'RuleName', Value: { Ref: logicalIdOf(synth, synth.stack.triggers.deploymentFailedRule) } }],
       [{ Name: 'RuleName', Value: { Ref: logicalIdOf(synth, synth.stack.triggers.alarmRule) } }],
+      [{ Name: 'RuleName', Value: { Ref: logicalIdOf(synth, synth.stack.detector?.rules[0]) } }],
     ]);
     for (const alarm of failedInvocations) expect(alarm).toMatchObject({ Namespace: 'AWS/Events', Statistic: 'Sum', AlarmActions: [{ Ref: opsTopic }] });
     expect(alarms.filter((a) => a.Namespace === 'AWS/Lambda')).toEqual([]);
-    expect(synth.stack.operations.alarms).toHaveLength(6);
+    expect(synth.stack.operations.alarms).toHaveLength(7);
   });
 
   it('sends them to a topic of its own, encrypted with a key of its own that CloudWatch may use', () => {
@@ -138,6 +139,7 @@ describe("the stack's alarms on its own failures", () => {
       operations.lostTriggers,
       operations.failedInvocations['deployment-failed'],
       operations.failedInvocations['alarm-state-change'],
+      operations.failedInvocations['task-stopped'],
     ]);
     expect(resolveIntrinsics(synth.stack.resolve(operations.topic.topicArn))).toBe(`<${opsTopic}>`);
   });
