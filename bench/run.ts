@@ -87,8 +87,10 @@ async function main(): Promise<number> {
     }
     if (firstSynth === undefined) throw new Error('no synth');
 
-    const files = Object.fromEntries(Object.entries(firstSynth.assets).map(([id, dir]) => [id, join(dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
-    const bundles: Bundles = { dir: firstSynth.outdir, files, buildMs: 0 };
+    const { DetectTaskStops: detectorAsset, ...taskAssets } = firstSynth.assets;
+    if (detectorAsset === undefined) throw new Error('the synthesized stack has no DetectTaskStops function');
+    const files = Object.fromEntries(Object.entries(taskAssets).map(([id, dir]) => [id, join(dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
+    const bundles: Bundles = { dir: firstSynth.outdir, files, detector: join(detectorAsset, 'index.mjs'), buildMs: 0 };
 
     progress(`cold start: ${loadSamples} fresh node processes per bundle and variant`);
     const coldStart: ColdStartRow[] = await measureColdStart(firstSynth.assets, firstSynth.environments, loadSamples);

@@ -487,7 +487,7 @@ export class EcsAutoRollback extends Construct {
         logRemovalPolicy,
       });
       for (const rule of this.detector.rules) rule.node.addDependency(this.servicesConfig.resource);
-      acknowledgeWildcards(this.detector.role, [], [XRAY_GRANT]);
+      acknowledgeWildcards(this.detector.role, [this.detector.describeServicesGrant], [XRAY_GRANT]);
     }
 
     this.dashboard = new RollbackDashboard(this, 'Dashboard', {

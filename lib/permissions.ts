@@ -162,16 +162,27 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
         wildcardReason: REASON_PASS_ROLE_PATTERN,
       },
     ],
-    UpdateService: [
-      { statement: allow(['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns), perService: true },
-      deploymentHistory(),
-      {
-        statement: allow(['ecs:StopServiceDeployment'], serviceDeploymentArns),
-        wildcardReason: REASON_STOP_SERVICE_DEPLOYMENT,
-        perService: true,
-      },
-      table(TABLE_READ_WRITE),
-    ],
+    UpdateService: compact
+      ? [
+          // One statement on each service's two ARNs (the service, its service-*): UpdateService matches
+          // only the service, StopServiceDeployment and the history only its service-* resources.
+          {
+            statement: allow(['ecs:DescribeServices', 'ecs:UpdateService', ...DEPLOYMENT_HISTORY_ACTIONS, 'ecs:StopServiceDeployment'], historyArns),
+            wildcardReason: `${REASON_DEPLOYMENT_HISTORY} ${REASON_STOP_SERVICE_DEPLOYMENT}`,
+            perService: true,
+          },
+          table(TABLE_READ_WRITE),
+        ]
+      : [
+          { statement: allow(['ecs:DescribeServices', 'ecs:UpdateService'], serviceArns), perService: true },
+          deploymentHistory(),
+          {
+            statement: allow(['ecs:StopServiceDeployment'], serviceDeploymentArns),
+            wildcardReason: REASON_STOP_SERVICE_DEPLOYMENT,
+            perService: true,
+          },
+          table(TABLE_READ_WRITE),
+        ],
     CheckStability: [
       ...watchTasks(),
       {
@@ -307,7 +318,8 @@ export function acknowledgeWildcards(scope: IConstruct, grants: readonly Grant[]
   }
 }
 
-function allow(actions: string[], resources: readonly string[], conditions?: Record<string, unknown>): iam.PolicyStatement {
+/** An Allow statement. */
+export function allow(actions: string[], resources: readonly string[], conditions?: Record<string, unknown>): iam.PolicyStatement {
   return new iam.PolicyStatement({
     effect: iam.Effect.ALLOW,
     actions,

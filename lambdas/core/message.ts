@@ -18,6 +18,7 @@ import type {
 import { endingOf, skipReason, timeToRecoveredSeconds } from './ending';
 import { REASONS } from './reasons';
 import { shortTaskDefinition } from './stability';
+import { onlyHealthCheckStops } from './task-stops';
 import { redactUrl } from './url-safety';
 
 /** Message attributes of every notification (String), for SNS subscription filter policies. */
@@ -598,6 +599,21 @@ function stoppedStep(state: Partial<RollbackState>): string[] {
   return [`Find out why ${failed} failed before deploying it again: its tasks stopped with "${withoutArns(first.stoppedReason)}".`];
 }
 
+/**
+ * For a task-stops trigger whose counted stops are all failed health checks: a dependency outage
+ * (a database or downstream service down) stops tasks the same way, and then no version helps.
+ */
+export function dependencyCaveat(state: Partial<RollbackState>): string[] {
+  const trigger = state.request?.trigger;
+  const stops = trigger?.kind === 'task-stops' ? (trigger.taskStops?.stops ?? []) : [];
+  if (!onlyHealthCheckStops(stops)) return [];
+  const failed = failedVersion(state) ?? 'the new version';
+  return [
+    `A rollback may not help: every counted stop of ${failed} was a failed health check, which is also what a dependency outage ` +
+      '(a database or downstream service down) looks like. If the earlier revision fails its health checks too, look outside the version.',
+  ];
+}
+
 function command(text: string | undefined, purpose: string): string[] {
   return text === undefined ? [] : [`${purpose}:\n      ${text}`];
 }
@@ -617,6 +633,7 @@ function successText(state: Partial<RollbackState>, service: string, options: Me
       : `Rollback succeeded: ${service} is back on ${to ?? 'the target revision'} and healthy.`,
     now: `Now: ${service} is ${servingText(state, to)}${recoveryText === undefined ? '' : `, recovered ${recoveryText} after the trigger`}.`,
     nextSteps: [
+      ...dependencyCaveat(state),
       ...cooldownStep(state, options, service),
       ...stoppedStep(state),
       ...command(
@@ -679,9 +696,12 @@ function dryRunText(state: Partial<RollbackState>, service: string, options: Mes
   const timeout = formatDuration(state.settings?.stabilizationTimeoutSeconds ?? 0);
   return {
     subject: `Rollback dry run: ${service} ${from} -> ${to}`,
-    headline: `Dry run: nothing was changed. This is what a rollback of ${service} would do.`,
+    headline:
+      state.request?.trigger.kind === 'task-stops' && state.request.trigger.taskStops?.notifyOnly === true
+        ? `Notify-only: the task-stop detector counted ${stoppedTasksOf(state).length} tasks of ${failedVersion(state) ?? 'the new version'} that stopped because the version looks bad and would have rolled ${service} back; nothing was changed (taskStopDetector.notifyOnly).`
+        : `Dry run: nothing was changed. This is what a rollback of ${service} would do.`,
     now: `Now: ${service} still runs ${from}; a rollback would deploy ${to}.`,
-    nextSteps: command(startCommand(state, options, toArgument(state), 'rollback after a dry run'), 'To do it'),
+    nextSteps: [...dependencyCaveat(state), ...command(startCommand(state, options, toArgument(state), 'rollback after a dry run'), 'To do it')],
     details: section('Plan', [
       `  1. ${register}`,
       `  2. UpdateService ${service} in ${cluster}: ${from} -> ${to}`,
@@ -789,6 +809,7 @@ function failureText(state: Partial<RollbackState>, service: string | undefined,
         : `Rollback FAILED at ${step} for ${name}.`,
     now: nowText,
     nextSteps: [
+      ...dependencyCaveat(state),
       ...cooldownStep(state, options, name),
       ...(state.request === undefined
         ? [

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +10,7 @@ import { Construct, type IConstruct } from 'constructs';
 import type { TaskStopDetectorSettings } from '../config';
 import { bundledFunction, FUNCTION_RUNTIME } from './functions';
 import { splitEventPatterns } from '../event-patterns';
+import { allow, fitsInline, type Grant } from '../permissions';
 import { TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS } from './triggers';
 
 /** A watched service: its cluster ARN and name. */
@@ -71,6 +72,8 @@ export class TaskStopDetector extends Construct {
   public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly rules: readonly events.Rule[];
+  /** The role's DescribeServices grant (acknowledged by the construct that owns the role's findings). */
+  public readonly describeServicesGrant: Grant;
 
   public constructor(scope: Construct, id: string, props: TaskStopDetectorProps) {
     super(scope, id);
@@ -80,9 +83,19 @@ export class TaskStopDetector extends Construct {
       description: 'ecs-auto-rollback task-stop detector',
     });
     logGroup.grantWrite(this.role);
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: props.services.map((s) => s.serviceArn) }),
-    );
+    // Each watched service's ARN while they fit the role's inline policies; past that (hundreds of
+    // services) one ARN per watched cluster: DescribeServices is read-only, and the rule delivers
+    // only the watched services' task events.
+    const exact: Grant = { statement: allow(['ecs:DescribeServices'], props.services.map((s) => s.serviceArn)) };
+    const perCluster: Grant = {
+      statement: allow(['ecs:DescribeServices'], [
+        ...new Set(props.services.map((s) => Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: `${s.cluster}/*` }))),
+      ]),
+      wildcardReason:
+        'DescribeServices is read-only; with more watched services than the inline policies hold, it is scoped to the services of the watched clusters (service/<cluster>/*), and the rule delivers only the watched services\' task events.',
+    };
+    this.describeServicesGrant = fitsInline(this, [exact]) ? exact : perCluster;
+    this.role.addToPrincipalPolicy(this.describeServicesGrant.statement);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.tableArn] }),
     );
@@ -107,7 +120,7 @@ export class TaskStopDetector extends Construct {
         DETECTOR_NOTIFY_ONLY: String(props.settings.notifyOnly),
         NODE_OPTIONS: '--enable-source-maps',
       },
-      description: 'ecs-auto-rollback: task-stop detector',
+      description: 'ecs-auto-rollback: DetectTaskStops',
       // After Lambda's own two retries of an asynchronous invocation, the event goes to the DLQ (alarmed on).
       deadLetterQueue: props.deadLetterQueue,
     });

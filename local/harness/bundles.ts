@@ -21,6 +21,8 @@ export interface Bundles {
   readonly dir: string;
   /** Absolute path of each function's bundle (`<dir>/<function dir>/index.mjs`, as CDK names it). */
   readonly files: Readonly<Record<TaskFunctionId, string>>;
+  /** The task-stop detector's bundle (lambdas/detect-task-stops; not a Task of the state machine). */
+  readonly detector: string;
   /** Real milliseconds the build took. */
   readonly buildMs: number;
 }
@@ -91,6 +93,16 @@ async function importNatively(specifier: string): Promise<unknown> {
 
 let building: Promise<Bundles> | undefined;
 
+/** The detector's folder under lambdas/. */
+const DETECTOR_DIR = 'detect-task-stops';
+
+/** A fresh instance of the detector's bundle (its handler). */
+export async function importDetector(bundles: Bundles, instance: string): Promise<TaskHandler> {
+  const mod = (await importNatively(`${pathToFileURL(bundles.detector).href}?instance=${encodeURIComponent(instance)}`)) as { handler?: TaskHandler };
+  if (typeof mod.handler !== 'function') throw new Error(`${bundles.detector}: exports no handler`);
+  return mod.handler;
+}
+
 /** Builds the eight task functions with the CDK app's BUNDLING settings; once per process. */
 export function buildBundles(): Promise<Bundles> {
   building ??= buildOnce();
@@ -114,13 +126,16 @@ async function buildOnce(): Promise<Bundles> {
   const ids = Object.keys(TASK_FUNCTIONS) as TaskFunctionId[];
   await build({
     ...esbuildOptionsFrom(BUNDLING),
-    entryPoints: ids.map((id) => ({ in: join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts'), out: `${TASK_FUNCTIONS[id].dir}/index` })),
+    entryPoints: [
+      ...ids.map((id) => ({ in: join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts'), out: `${TASK_FUNCTIONS[id].dir}/index` })),
+      { in: join(PROJECT_ROOT, 'lambdas', DETECTOR_DIR, 'handler.ts'), out: `${DETECTOR_DIR}/index` },
+    ],
     outdir: dir,
     outExtension: { '.js': BUNDLING.format === 'esm' ? '.mjs' : '.js' },
     absWorkingDir: PROJECT_ROOT,
   });
   const files = Object.fromEntries(ids.map((id) => [id, join(dir, TASK_FUNCTIONS[id].dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
-  return { dir, files, buildMs: performance.now() - started };
+  return { dir, files, detector: join(dir, DETECTOR_DIR, 'index.mjs'), buildMs: performance.now() - started };
 }
 
 /**

@@ -4,7 +4,8 @@
  */
 import './polyfill';
 
-export { type Bundles, buildBundles, esbuildOptionsFrom, importBundles, type LoadedFunction, removeBundles } from './bundles';
+export { type Bundles, buildBundles, esbuildOptionsFrom, importBundles, importDetector, type LoadedFunction, removeBundles } from './bundles';
+export { attachDetector, type HarnessDetector, type HarnessDetectorOptions, matchesDetectorRule } from './detector';
 export { installModelledDate, type RestoreDate } from './modelled-date';
 export { type DynamoProxy, itemKindOf, startDynamoProxy } from './dynamo-proxy';
 export {
@@ -20,7 +21,11 @@ export {
   type StateType,
 } from './run';
 export {
+  deployAndComplete,
   deployAndFail,
+  DETECTOR_WITHIN_MS,
+  firstAlarmAt,
+  firstRollbackCallAt,
   describeService,
   type ExpectedEnding,
   isAlarm,
@@ -39,6 +44,7 @@ export {
   type ScenarioTrigger,
   seedSingleRevision,
   settle,
+  UNHEALTHY_TASK_STOP_ESTIMATE_MS,
   unmetExpectations,
 } from './scenarios';
 export { type LocalStateTable, startStateTable } from './state-table';

@@ -5,7 +5,8 @@
  */
 import type { ManualStartInput, NotificationKind } from '../../lambdas/shared/types';
 import type { AwsModel, PublishedMessage, ServiceSummary, StandInEvent } from '../stand-in/index';
-import { type RollbackRun, type RunRollbackOptions, runRollback, shortTaskDefinition } from './run';
+import { attachDetector, type HarnessDetector, type HarnessDetectorOptions } from './detector';
+import { type RollbackRun, type RunRollbackOptions, runRollback, shortTaskDefinition, stepFunctionsOf } from './run';
 import { RIDERAPP, type World, type WorldOptions } from './world';
 
 /** The scenarios `npm run demo -- --scenario <name>` plays, the default first. */
@@ -16,7 +17,20 @@ export const SCENARIO_NAMES = [
   'dry-run',
   'no-previous-version',
   'rollback-also-fails',
+  'regression-after-complete',
+  'crash-loop-small-service',
+  'dependency-outage',
 ] as const;
+
+/**
+ * How long after a target turns unhealthy ECS stops its task in the detector's scenarios. AWS
+ * documents that the service scheduler replaces a task whose load balancer health check failed
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html), not after how
+ * long: an estimate.
+ */
+export const UNHEALTHY_TASK_STOP_ESTIMATE_MS = 15_000;
+/** How long a detector scenario lets modelled time run for the detector to start a rollback. */
+export const DETECTOR_WITHIN_MS = 30 * 60_000;
 
 /** A scenario's name. */
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -35,6 +49,8 @@ export interface ExpectedEnding {
   readonly registrations?: number;
   /** How the execution ends. @default FAILED for a failure notification, else SUCCEEDED */
   readonly execution?: 'SUCCEEDED' | 'FAILED';
+  /** StopServiceDeployment (ROLLBACK) calls the stand-in accepted. @default 0 */
+  readonly nativeRollbacks?: number;
 }
 
 /** What the stage hands the state machine. */
@@ -43,6 +59,8 @@ export interface ScenarioTrigger {
   readonly input: unknown;
   /** One line on what happened. */
   readonly description: string;
+  /** The task-stop detector starts the execution itself: let modelled time run until it does (no `input` then). */
+  readonly detect?: true;
 }
 
 /** A scenario's run, and the service afterwards. */
@@ -60,9 +78,12 @@ export interface ScenarioOutcome {
   readonly finalTaskDefinition: string;
   /** The kind of the (last) notification published, from its `status` attribute (undefined when none was sent). */
   readonly notificationKind?: NotificationKind;
-  /** UpdateService / RegisterTaskDefinition calls the stand-in accepted during the run. */
+  /** UpdateService / RegisterTaskDefinition / StopServiceDeployment calls the stand-in accepted during the run. */
   readonly deployments: number;
   readonly registrations: number;
+  readonly nativeRollbacks: number;
+  /** The task-stop detector, when the scenario deploys it. */
+  readonly detector?: HarnessDetector;
 }
 
 /** One scenario. */
@@ -72,6 +93,8 @@ export interface Scenario {
   /** A few lines: the situation and what should happen. */
   readonly story: readonly string[];
   readonly world: Omit<WorldOptions, 'bundles'>;
+  /** The task-stop detector is deployed with these settings (its rule feeds it the stand-in's task events). */
+  readonly detector?: HarnessDetectorOptions;
   readonly expected: ExpectedEnding;
   /** Sets the stage (deploys, advances modelled time) and returns the execution input. */
   prepare(world: World): ScenarioTrigger;
@@ -131,6 +154,9 @@ export function unmetExpectations(world: World, expected: ExpectedEnding, outcom
   }
   if (expected.healthy === false && outcome.settled.steady) unmet.push('the service is steady, expected it not to be');
   if (outcome.deployments !== expected.deployments) unmet.push(`${outcome.deployments} UpdateService calls were accepted, expected ${expected.deployments}`);
+  if (outcome.nativeRollbacks !== (expected.nativeRollbacks ?? 0)) {
+    unmet.push(`${outcome.nativeRollbacks} StopServiceDeployment calls were accepted, expected ${expected.nativeRollbacks ?? 0}`);
+  }
   if (expected.registrations !== undefined && outcome.registrations !== expected.registrations) {
     unmet.push(`${outcome.registrations} task definitions were registered, expected ${expected.registrations}`);
   }
@@ -185,18 +211,31 @@ export function settle(world: World, cluster: string, service: string, limitMs =
 
 /** Sets the stage of a scenario in the world, runs the state machine, then lets the service settle. */
 export async function runScenario(world: World, scenario: Scenario, options: RunRollbackOptions & { onTrigger?: (trigger: ScenarioTrigger) => void } = {}): Promise<ScenarioOutcome> {
+  const detector = scenario.detector === undefined ? undefined : await attachDetector(world, scenario.detector);
   const trigger = scenario.prepare(world);
   options.onTrigger?.(trigger);
   const before = world.model.summary(CLUSTER, SERVICE);
   const accepted = (operation: string) => world.standIn.calls.succeeded(operation, 'ECS').length;
-  const [deploymentsBefore, registrationsBefore] = [accepted('UpdateService'), accepted('RegisterTaskDefinition')];
-  const run = await runRollback(world, trigger.input, options);
+  const [deploymentsBefore, registrationsBefore, stopsBefore] = [accepted('UpdateService'), accepted('RegisterTaskDefinition'), accepted('StopServiceDeployment')];
+  let run: RollbackRun | undefined;
+  if (trigger.detect === true && detector !== undefined) {
+    stepFunctionsOf(world).runOptions = {
+      ...(options.onPhase === undefined ? {} : { onPhase: options.onPhase }),
+      ...(options.latency === undefined ? {} : { latency: options.latency }),
+    };
+    await detector.advance({ withinMs: DETECTOR_WITHIN_MS });
+    run = await detector.run();
+    if (run === undefined) throw new Error(`${scenario.name}: the task-stop detector started no rollback within ${DETECTOR_WITHIN_MS / 60_000} modelled minutes`);
+  } else {
+    run = await runRollback(world, trigger.input, options);
+  }
   const after = world.model.summary(CLUSTER, SERVICE);
   const settled = settle(world, CLUSTER, SERVICE);
+  await detector?.idle();
   const notificationKind = notificationKindOf(run.notifications.at(-1));
   return {
     scenario: scenario.name,
-    trigger,
+    trigger: trigger.detect === true ? { ...trigger, input: JSON.parse(detector?.executions()[0]?.input ?? 'null') as unknown } : trigger,
     run,
     before,
     after,
@@ -205,7 +244,31 @@ export async function runScenario(world: World, scenario: Scenario, options: Run
     ...(notificationKind === undefined ? {} : { notificationKind }),
     deployments: accepted('UpdateService') - deploymentsBefore,
     registrations: accepted('RegisterTaskDefinition') - registrationsBefore,
+    nativeRollbacks: accepted('StopServiceDeployment') - stopsBefore,
+    ...(detector === undefined ? {} : { detector }),
   };
+}
+
+/** Deploys `taskDefinition` and lets modelled time run until ECS reports the deployment COMPLETED. */
+export function deployAndComplete(world: World, taskDefinition: string, withinMs = 30 * 60_000): void {
+  world.model.deploy(CLUSTER, SERVICE, taskDefinition);
+  const started = world.now();
+  while (world.model.summary(CLUSTER, SERVICE).deployments[0]?.rolloutState !== 'COMPLETED') {
+    if (world.now() - started > withinMs) throw new Error(`deployAndComplete: ${taskDefinition} did not complete within ${withinMs / 60_000} modelled minutes`);
+    world.advance(5_000);
+  }
+}
+
+/** The modelled time of the first accepted rollback call (UpdateService or StopServiceDeployment), if any. */
+export function firstRollbackCallAt(world: World): number | undefined {
+  const calls = [...world.standIn.calls.succeeded('UpdateService', 'ECS'), ...world.standIn.calls.succeeded('StopServiceDeployment', 'ECS')];
+  return calls.length === 0 ? undefined : Math.min(...calls.map((c) => c.modelTime));
+}
+
+/** The modelled time the alarm first went into ALARM, if it did. */
+export function firstAlarmAt(world: World): number | undefined {
+  const alarm = world.events.find(isAlarm);
+  return alarm === undefined ? undefined : Date.parse(alarm.time);
 }
 
 /** Deploys `taskDefinition` to riderapp-service and advances modelled time until ECS reports SERVICE_DEPLOYMENT_FAILED; returns that event. */
@@ -361,6 +424,82 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       const v14 = world.riderapp?.revisions[14].image;
       if (v14 !== undefined) world.model.markImage(v14, 'bad');
       return { input: event, description: `riderapp:15 deployed and failed; riderapp:14's image now fails to start too. ${eventLine(event)}` };
+    },
+  }),
+  'regression-after-complete': scenario({
+    name: 'regression-after-complete',
+    title: "A version that turns bad after its deployment completed is caught from its own tasks",
+    story: [
+      'riderapp:15 deploys fine (COMPLETED: the circuit breaker stops watching), then its health check starts',
+      'failing; ECS stops each task that fails its ELB health checks. The task-stop detector counts the stops of',
+      'riderapp:15 and, at the 2nd, starts the rollback to riderapp:14, before the UnHealthyHostCount alarm fires.',
+    ],
+    world: { riderapp: { v15Behaviour: 'regression' }, timings: { unhealthyTaskStopMs: UNHEALTHY_TASK_STOP_ESTIMATE_MS } },
+    detector: {},
+    expected: { notification: 'success', taskDefinition: 'riderapp:14', healthy: true, deployments: 1 },
+    prepare(world) {
+      deployAndComplete(world, 'riderapp:15');
+      return { input: undefined, detect: true, description: 'riderapp:15 deployed and COMPLETED; its tasks start failing their health checks, ECS stops them.' };
+    },
+    extraChecks: (world, outcome) => {
+      const unmet: string[] = [];
+      if (outcome.run.result.output?.request?.trigger.kind !== 'task-stops') unmet.push('the execution was not started by the task-stop detector');
+      const call = firstRollbackCallAt(world);
+      const alarm = firstAlarmAt(world);
+      if (call === undefined) unmet.push('no rollback call was made');
+      else if (alarm !== undefined && alarm <= call) unmet.push(`the alarm fired ${(call - alarm) / 1000} s before the rollback call`);
+      return unmet;
+    },
+  }),
+  'crash-loop-small-service': scenario({
+    name: 'crash-loop-small-service',
+    title: "A crash-looping version of a 2-task service is rolled back ahead of the circuit breaker",
+    story: [
+      'riderapp-service runs 2 tasks of riderapp:14. riderapp:15 is deployed; its essential container exits',
+      "with code 1. ECS's circuit breaker needs 3 failed tasks (its floor); the detector acts on the 2nd and,",
+      'the deployment still IN_PROGRESS, lets ECS roll it back (StopServiceDeployment, ROLLBACK).',
+    ],
+    world: { riderapp: { v15Behaviour: 'bad', desiredCount: 2 } },
+    detector: {},
+    expected: { notification: 'success', taskDefinition: 'riderapp:14', healthy: true, deployments: 0, nativeRollbacks: 1 },
+    prepare(world) {
+      world.model.deploy(CLUSTER, SERVICE, 'riderapp:15');
+      return { input: undefined, detect: true, description: 'riderapp:15 deployed to a 2-task service; its essential container exits with code 1.' };
+    },
+    extraChecks: (world, outcome) => {
+      const unmet: string[] = [];
+      const trigger = outcome.run.result.output?.request?.trigger;
+      if (trigger?.kind !== 'task-stops') unmet.push('the execution was not started by the task-stop detector');
+      else if (trigger.taskStops?.stops.length !== trigger.taskStops?.threshold) unmet.push(`the rollback started on ${trigger.taskStops?.stops.length} stops, not the K-th`);
+      const call = firstRollbackCallAt(world);
+      const failed = world.events.find(isDeploymentFailed);
+      if (failed !== undefined && (call === undefined || Date.parse(failed.time) <= call)) unmet.push("ECS's circuit breaker failed the deployment first");
+      return unmet;
+    },
+  }),
+  'dependency-outage': scenario({
+    name: 'dependency-outage',
+    title: 'A dependency outage after completion: notify-only says what would happen, and that a rollback may not help',
+    story: [
+      'riderapp:15 deploys fine, then its database goes down: its tasks fail their health checks and ECS stops them,',
+      'exactly as for a bad version. The detector runs notify-only (taskStopDetector.notifyOnly): a notification',
+      'says what it would have done, and that a rollback may not help, since every stop was a failed health check.',
+    ],
+    world: { riderapp: { v15Behaviour: 'regression' }, timings: { unhealthyTaskStopMs: UNHEALTHY_TASK_STOP_ESTIMATE_MS } },
+    detector: { notifyOnly: true },
+    expected: { notification: 'dry-run', taskDefinition: 'riderapp:15', deployments: 0, registrations: 0 },
+    prepare(world) {
+      deployAndComplete(world, 'riderapp:15');
+      const v14 = world.riderapp?.revisions[14].image;
+      if (v14 !== undefined) world.model.markImage(v14, 'regression');
+      return { input: undefined, detect: true, description: 'riderapp:15 COMPLETED; then the database goes down and every version fails its health checks.' };
+    },
+    extraChecks: (_world, outcome) => {
+      const message = outcome.run.notifications[0]?.message ?? '';
+      return [
+        ...(message.includes('A rollback may not help') ? [] : ['the notification does not say that a rollback may not help']),
+        ...(message.includes('Notify-only') ? [] : ['the notification does not say it is notify-only']),
+      ];
     },
   }),
 };

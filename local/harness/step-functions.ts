@@ -56,6 +56,8 @@ export interface ExecutionRecord {
   readonly controller: AbortController;
   /** Settles when the execution has ended. */
   done: Promise<void>;
+  /** The harness's record of the run, once it ended. */
+  run?: RollbackRun;
 }
 
 const STATE_TYPES: Record<string, string> = {
@@ -105,6 +107,8 @@ export class StepFunctionsStandIn implements JsonService {
 
   private readonly definition: string;
   private readonly roleArn: string;
+  /** Options every execution StartExecution starts runs with (e.g. the demo's live timeline). */
+  public runOptions: Pick<RunRollbackOptions, 'onPhase' | 'onHistoryEvent' | 'latency' | 'crashes'> = {};
 
   /** The ARN an execution of this name has. */
   public executionArnFor(name: string): string {
@@ -213,6 +217,7 @@ export class StepFunctionsStandIn implements JsonService {
     }
     const tracked = this.track(name, raw);
     tracked.record.done = this.runner(parsed, {
+      ...this.runOptions,
       executionName: name,
       stateMachineName: this.stateMachineName,
       signal: tracked.record.controller.signal,
@@ -321,6 +326,7 @@ export class StepFunctionsStandIn implements JsonService {
 
   private end(record: ExecutionRecord, run: RollbackRun): void {
     const { result } = run;
+    record.run = run;
     record.stopDate = this.world.now();
     if (result.status === 'SUCCEEDED') {
       record.status = 'SUCCEEDED';

@@ -94,6 +94,10 @@ export interface World {
    * containers stay (whatever they keep between invocations is kept). Use the world it returns.
    */
   reset(): Promise<World>;
+  /** The bundles the world's functions were imported from (the detector's included). */
+  readonly bundles: Bundles;
+  /** Runs `cleanup` first when the world is disposed. */
+  addCleanup(cleanup: () => Promise<void> | void): void;
   /** Stops the stand-in and dynalite, restores Date and the environment. */
   dispose(): Promise<void>;
 }
@@ -242,6 +246,10 @@ export async function createWorld(options: WorldOptions = {}): Promise<World> {
           client.destroy();
         }
         return world();
+      },
+      bundles,
+      addCleanup: (cleanup) => {
+        cleanups.push(cleanup);
       },
       dispose,
     });

@@ -295,6 +295,14 @@ const describeServiceDeployments: Handler = (input, { model, notFound }) => {
   return { serviceDeployments, failures };
 };
 
+const stopServiceDeployment: Handler = (input, { model, notFound }) => {
+  const arn = str(input, 'serviceDeploymentArn');
+  if (arn === undefined) throw new ApiError('InvalidParameterException', 'serviceDeploymentArn must be specified.');
+  if (notFound) throw new ApiError('ServiceDeploymentNotFoundException', `The service deployment ${arn} does not exist.`);
+  const record = model.stopServiceDeployment(arn, str(input, 'stopType') ?? 'ROLLBACK');
+  return { serviceDeploymentArn: record.arn };
+};
+
 const describeServiceRevisions: Handler = (input, { model, notFound }) => {
   const arns = strList(input, 'serviceRevisionArns');
   if (arns.length === 0) throw new ApiError('InvalidParameterException', 'serviceRevisionArns cannot be empty.');
@@ -373,6 +381,7 @@ const HANDLERS: Record<string, Handler> = {
   ListServiceDeployments: listServiceDeployments,
   DescribeServiceDeployments: describeServiceDeployments,
   DescribeServiceRevisions: describeServiceRevisions,
+  StopServiceDeployment: stopServiceDeployment,
   ListTasks: listTasks,
   DescribeTasks: describeTasks,
 };

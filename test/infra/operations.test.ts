@@ -182,7 +182,7 @@ describe('an existing operations topic', () => {
       .map(([, r]) => r.Properties.AlarmActions);
 
     // Assess
-    expect(actions).toEqual(Array(6).fill([OPS_TOPIC_ARN]));
+    expect(actions).toEqual(Array(7).fill([OPS_TOPIC_ARN]));
     expect(synth.stack.operations.key).toBeUndefined();
     synth.template.resourceCountIs('AWS::SNS::Topic', 1);
     synth.template.resourceCountIs('AWS::KMS::Key', 1);

@@ -9,6 +9,7 @@
  * APIs' records.
  */
 import { deploymentStateChange } from '../events';
+import { ApiError } from '../protocols';
 import type { ModelCore } from './core';
 import type {
   DeploymentRecord,
@@ -299,6 +300,60 @@ export class Deployments {
         this.reconcile(service);
       });
     }
+  }
+
+  // ---------------------------------------------------------------- StopServiceDeployment
+
+  /**
+   * StopServiceDeployment with stopType ROLLBACK
+   * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html,
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stop-service-deployment.html): a
+   * PENDING / IN_PROGRESS service deployment moves to ROLLBACK_REQUESTED and ECS "rolls back the
+   * service deployment to the previous service revision"; one already STOP_REQUESTED,
+   * ROLLBACK_REQUESTED or ROLLBACK_IN_PROGRESS continues; any other status is a ConflictException.
+   *
+   * What AWS does not say, and what the model assumes (estimates):
+   * | question | assumption | why |
+   * |-|-|-|
+   * | which revision | the deployment's first source revision (the service revision it replaced) | "previous service revision"; a rolling update has one source unless a deployment was itself interrupted |
+   * | which tasks keep running | tasks of the source revision keep running and count toward the rollback; the stopped deployment's tasks are drained as in any new deployment | the same mechanism as the circuit breaker's rollback, which "reuses" the old revision (ECS guide, service revisions) |
+   * | the legacy deployments list | the stopped deployment turns ACTIVE with rolloutState FAILED ("Service deployment stopped: rolling back"), a new PRIMARY deployment of the source revision starts | as the circuit breaker's rollback shows it |
+   * | events | SERVICE_DEPLOYMENT_IN_PROGRESS for the rollback deployment; no SERVICE_DEPLOYMENT_FAILED for the stopped one | no documented event for a requested stop |
+   * | ROLLBACK_REQUESTED → ROLLBACK_IN_PROGRESS | at once (the next scheduler pass) | no documented delay |
+   */
+  public stopServiceDeployment(arn: string, stopType: string): ServiceDeploymentRecord {
+    const record = this.serviceDeploymentRecords.get(arn);
+    if (record === undefined) throw new ApiError('ServiceDeploymentNotFoundException', `The service deployment ${arn} does not exist.`);
+    if (stopType !== 'ROLLBACK') throw new ApiError('InvalidParameterException', `stopType ${stopType} is not modelled by the stand-in (only ROLLBACK is documented).`);
+    if (['STOP_REQUESTED', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'].includes(record.status)) return record;
+    if (record.status !== 'PENDING' && record.status !== 'IN_PROGRESS') {
+      throw new ApiError('ConflictException', `The service deployment is ${record.status} and cannot be stopped.`);
+    }
+    const service = this.m.services.all().find((s) => s.arn === record.serviceArn);
+    const sourceArn = record.sourceServiceRevisionArns[0];
+    const source = sourceArn === undefined ? undefined : this.serviceRevisions.get(sourceArn);
+    if (service === undefined || source === undefined) {
+      throw new ApiError('ConflictException', 'The service deployment has no previous service revision to roll back to.');
+    }
+    const at = this.m.now();
+    const reason = `Service deployment rolled back because StopServiceDeployment was requested with stopType ROLLBACK.`;
+    record.status = 'ROLLBACK_REQUESTED';
+    record.statusReason = reason;
+    record.updatedAt = at;
+    const deployment = service.deployments.find((d) => d.serviceDeploymentArn === arn);
+    if (deployment !== undefined) {
+      deployment.rolloutState = 'FAILED';
+      deployment.rolloutStateReason = 'Service deployment stopped: rolling back to the previous service revision.';
+      deployment.updatedAt = at;
+    }
+    this.m.addServiceEvent(service, `(service ${service.name}) (deployment ${deployment?.id ?? arn}) rolling back: StopServiceDeployment (ROLLBACK).`, at);
+    this.m.schedule(at, () => {
+      record.status = 'ROLLBACK_IN_PROGRESS';
+      record.updatedAt = this.m.now();
+      record.rollback = { reason, startedAt: this.m.now(), serviceRevisionArn: source.arn };
+      this.startDeployment(service, source.taskDefinitionArn, { record, revisionArn: source.arn, reason });
+    });
+    return record;
   }
 
   // ---------------------------------------------------------------- the circuit breaker

@@ -201,14 +201,19 @@ export class AwsModel extends ModelCore {
 
   /**
    * Stops a running task of a service from outside the scheduler: a person's StopTask
-   * (UserInitiated, "Task stopped by user"), or Fargate retiring it for maintenance
-   * (TerminationNotice); the scheduler then starts a replacement.
+   * (UserInitiated, "Task stopped by user"), Fargate retiring it for maintenance
+   * (TerminationNotice), or its essential container crashing (EssentialContainerExited with an exit
+   * code); the scheduler then starts a replacement.
    */
-  public stopServiceTask(clusterRef: string, taskRef: string, stop: { stopCode: 'UserInitiated' | 'TerminationNotice' | 'SpotInterruption'; reason: string }): TaskRecord {
+  public stopServiceTask(
+    clusterRef: string,
+    taskRef: string,
+    stop: { stopCode: 'UserInitiated' | 'TerminationNotice' | 'SpotInterruption' | 'EssentialContainerExited'; reason: string; exitCode?: number },
+  ): TaskRecord {
     const task = this.tasks.findTask(clusterRef, taskRef);
     if (task === undefined) throw new Error(`unknown task ${taskRef}`);
     const service = this.services.getService(task.clusterName, task.serviceName);
-    this.tasks.stopTask(service, task, stop.reason, stop.stopCode);
+    this.tasks.stopTask(service, task, stop.reason, stop.stopCode, stop.exitCode ?? 0);
     this.deployments.scheduleReconcile(service);
     return task;
   }
@@ -242,6 +247,11 @@ export class AwsModel extends ModelCore {
   /** A service deployment by ARN. */
   public findServiceDeployment(arn: string): ServiceDeploymentRecord | undefined {
     return this.deployments.findServiceDeployment(arn);
+  }
+
+  /** StopServiceDeployment (local/stand-in/model/deployments.ts: what is modelled and what is assumed). */
+  public stopServiceDeployment(arn: string, stopType: string): ServiceDeploymentRecord {
+    return this.deployments.stopServiceDeployment(arn, stopType);
   }
 
   /** A service revision by ARN. */

@@ -174,7 +174,7 @@ export class Tasks {
    * code and reason are set when the stop is decided (the service scheduler's ServiceSchedulerInitiated
    * unless given, e.g. UserInitiated for StopTask, TerminationNotice for Fargate maintenance).
    */
-  public stopTask(service: ServiceRecord, task: TaskRecord, reason: string, stopCode = 'ServiceSchedulerInitiated'): void {
+  public stopTask(service: ServiceRecord, task: TaskRecord, reason: string, stopCode = 'ServiceSchedulerInitiated', exitCode = 0): void {
     if (task.desiredStatus === 'STOPPED') return;
     const at = this.m.now();
     task.desiredStatus = 'STOPPED';
@@ -182,6 +182,8 @@ export class Tasks {
     this.recordTask(service, task, 'STOPPING', at);
     task.stopCode = stopCode;
     task.stoppedReason = reason;
+    // A crashed essential container has exited before ECS decides to stop the task: its code is known at once.
+    if (stopCode === 'EssentialContainerExited') for (const c of task.containers) c.exitCode = exitCode;
     const finish = () => {
       this.m.health.removeTask(service, task);
       const wasRunning = task.startedAt !== undefined;
@@ -189,7 +191,7 @@ export class Tasks {
       task.stoppedAt = this.m.now();
       for (const c of task.containers) {
         c.lastStatus = 'STOPPED';
-        if (wasRunning) c.exitCode = 0;
+        if (wasRunning) c.exitCode = exitCode;
       }
       this.recordTask(service, task, 'STOPPED', task.stoppedAt);
       this.emitStateChange(task);

@@ -1,0 +1,151 @@
+/**
+ * The task-stop detector in a world, as the CDK app deploys it: the stand-in's "ECS Task State
+ * Change" events that the detector's rule matches (lib/constructs/detector.ts taskStopPattern: the
+ * watched services' tasks, desiredStatus STOPPED) invoke the bundled detector, asynchronously as
+ * EventBridge invokes a Lambda target; its StartExecution reaches the world's Step Functions, which
+ * runs the real ASL with the bundles. The scenario driver advances modelled time in steps and waits
+ * for the detector between steps (`advance`), so an invocation runs at most one step after its event.
+ */
+import type { DetectorResult } from '../../lambdas/detect-task-stops/detect';
+import type { StandInEvent } from '../stand-in/index';
+import { importDetector } from './bundles';
+import type { RollbackRun } from './run';
+import { stepFunctionsOf } from './run';
+import type { ExecutionRecord } from './step-functions';
+import type { World } from './world';
+
+/** The detector's settings (lib/config.ts taskStopDetector). */
+export interface HarnessDetectorOptions {
+  /** @default the configuration's default */
+  readonly threshold?: number;
+  /** @default the configuration's default */
+  readonly windowMinutes?: number;
+  /** @default false */
+  readonly notifyOnly?: boolean;
+}
+
+/** The detector attached to a world. */
+export interface HarnessDetector {
+  /** Events the rule delivered (one Lambda invocation each). */
+  readonly delivered: readonly StandInEvent[];
+  /** What each invocation answered, in the order they finished (an error as `error`). */
+  readonly results: readonly (DetectorResult | { readonly outcome: 'error'; readonly message: string; readonly taskId?: undefined })[];
+  /** Every event of the stand-in's ECS Task State Change stream (matched by the rule or not). */
+  readonly taskEvents: () => number;
+  /** Waits until every invocation delivered so far has finished. */
+  idle(): Promise<void>;
+  /** Executions the detector started (by their name's `task-stops-` prefix), oldest first. */
+  executions(): readonly ExecutionRecord[];
+  /**
+   * Advances modelled time in steps of `stepMs`, letting the detector run after each step, until
+   * `until()` holds or a detector execution started (then waits for it to end), or `withinMs` passed.
+   */
+  advance(options: { readonly withinMs: number; readonly stepMs?: number; readonly until?: () => boolean }): Promise<void>;
+  /** Waits for the first execution the detector started to end; its run. */
+  run(): Promise<RollbackRun | undefined>;
+  /** Stops delivering events. */
+  detach(): void;
+}
+
+let instances = 0;
+
+/** The stop events the detector's rule delivers for the world's services (taskStopPattern). */
+export function matchesDetectorRule(world: World, event: StandInEvent): boolean {
+  if (event.source !== 'aws.ecs' || event['detail-type'] !== 'ECS Task State Change') return false;
+  const detail = event.detail as { clusterArn?: string; group?: string; desiredStatus?: string };
+  if (detail.desiredStatus !== 'STOPPED') return false;
+  return world.services.some(
+    (s) => detail.clusterArn === `arn:aws:ecs:${world.model.region}:${world.model.account}:cluster/${s.cluster}` && detail.group === `service:${s.service}`,
+  );
+}
+
+/** Attaches the bundled detector to the world (its environment as the CDK app sets it). */
+export async function attachDetector(world: World, options: HarnessDetectorOptions = {}): Promise<HarnessDetector> {
+  const sfn = stepFunctionsOf(world);
+  const env: Record<string, string> = {
+    STATE_MACHINE_ARN: sfn.stateMachineArn,
+    ...(options.threshold === undefined ? {} : { DETECTOR_THRESHOLD: String(options.threshold) }),
+    ...(options.windowMinutes === undefined ? {} : { DETECTOR_WINDOW_MINUTES: String(options.windowMinutes) }),
+    DETECTOR_NOTIFY_ONLY: String(options.notifyOnly === true),
+  };
+  const previous = new Map<string, string | undefined>();
+  for (const [name, value] of Object.entries(env)) {
+    previous.set(name, process.env[name]);
+    process.env[name] = value;
+  }
+  for (const name of ['DETECTOR_THRESHOLD', 'DETECTOR_WINDOW_MINUTES']) {
+    if (env[name] === undefined) {
+      previous.set(name, process.env[name]);
+      delete process.env[name];
+    }
+  }
+  instances += 1;
+  const handler = await importDetector(world.bundles, `detector-${instances}`);
+  const delivered: StandInEvent[] = [];
+  const results: HarnessDetector['results'][number][] = [];
+  const pending = new Set<Promise<void>>();
+  let taskEvents = 0;
+  let attached = true;
+
+  const stop = world.standIn.onEvent((event) => {
+    if (!attached) return;
+    if (event['detail-type'] === 'ECS Task State Change') taskEvents += 1;
+    if (!matchesDetectorRule(world, event)) return;
+    delivered.push(event);
+    const invocation = handler(event, { awsRequestId: `detector-${delivered.length}` } as never).then(
+      (result) => {
+        results.push(result as DetectorResult);
+      },
+      (error: unknown) => {
+        results.push({ outcome: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      },
+    );
+    pending.add(invocation);
+    void invocation.finally(() => pending.delete(invocation));
+  });
+
+  const detach = () => {
+    if (!attached) return;
+    attached = false;
+    stop();
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  world.addCleanup(detach);
+
+  const idle = async () => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
+  const executions = () => sfn.all().filter((record) => record.name.startsWith('task-stops-'));
+
+  return {
+    delivered,
+    results,
+    taskEvents: () => taskEvents,
+    idle,
+    executions,
+    async advance({ withinMs, stepMs = 1_000, until }) {
+      const started = executions().length;
+      for (let waited = 0; waited < withinMs; waited += stepMs) {
+        world.advance(stepMs);
+        await idle();
+        if (executions().length > started) {
+          await sfn.settle();
+          await idle();
+          return;
+        }
+        if (until?.() === true) return;
+      }
+    },
+    async run() {
+      const record = executions()[0];
+      if (record === undefined) return undefined;
+      await record.done;
+      await idle();
+      return record.run;
+    },
+    detach,
+  };
+}
