@@ -21,6 +21,18 @@ export interface SideSummary {
   readonly capacityLostTaskSeconds: Quantiles;
   /** Median seconds after the bad deployment started of each moment (the timeline chart). */
   readonly timeline: Readonly<Partial<Record<keyof Omit<Moments, 'deployed'>, number>>>;
+  /** Our sides: the first observable failure → the rollback call (UpdateService or StopServiceDeployment). */
+  readonly detectionSeconds?: Quantiles;
+  /** Our sides: the rollback call → the rollback's targets healthy (ECS's own part). */
+  readonly ecsRollbackSeconds?: Quantiles;
+  /** Our sides: ECS Task State Change events of the service per deployment (what a rule without a filter would deliver). */
+  readonly taskEvents?: Quantiles;
+  /** Our sides: events the detector's rule delivered per deployment, one Lambda invocation each (0: the alarm path). */
+  readonly detectorInvocations?: Quantiles;
+  /** Our sides: state machine executions started per deployment. */
+  readonly executions?: Quantiles;
+  /** Our sides: runs rolled back with StopServiceDeployment (ROLLBACK), the rest with UpdateService. */
+  readonly nativeRollbackRuns?: number;
 }
 
 /** Our run's own figures over every seed of a scenario. */
@@ -78,9 +90,22 @@ export function summariseSide(runs: readonly SideRun[]): SideSummary | undefined
     const value = moment(key);
     if (value !== undefined) timeline[key] = value;
   }
+  const detections = runs.map((r) => r.detection).filter((d) => d !== undefined);
+  const detection =
+    detections.length === 0
+      ? {}
+      : {
+          detectionSeconds: quantiles(detections.map((d) => s(d.detectionMs))),
+          ecsRollbackSeconds: quantiles(detections.map((d) => s(d.ecsRollbackMs))),
+          taskEvents: quantiles(detections.map((d) => d.taskEvents)),
+          detectorInvocations: quantiles(detections.map((d) => d.detectorInvocations)),
+          executions: quantiles(detections.map((d) => d.executions)),
+          nativeRollbackRuns: detections.filter((d) => d.method === 'StopServiceDeployment').length,
+        };
   return {
     runs: runs.length,
     recoveredRuns: measured.length,
+    ...detection,
     badServiceWindowSeconds: of((m) => s(m.badServiceWindowMs)),
     recoveredSeconds: of((m) => s(m.recoveredMs)),
     tasksStarted: of((m) => m.tasksStarted),
@@ -122,7 +147,13 @@ async function runSides(scenario: BenchScenario, sides: readonly Side[], seeds: 
   for (const side of sides) {
     const runs: SideRun[] = [];
     for (const seed of seeds) {
-      runs.push(side === 'ours' ? await options.session.run(scenario, seed, options.loadMs, overrides) : runModelSide(scenario, side, seed, overrides));
+      runs.push(
+        side === 'ours'
+          ? await options.session.run(scenario, seed, options.loadMs, overrides)
+          : side === 'oursTaskDetector'
+            ? await options.session.runDetector(scenario, seed, options.loadMs, overrides)
+            : runModelSide(scenario, side, seed, overrides),
+      );
     }
     results.set(side, runs);
   }

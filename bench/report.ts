@@ -55,6 +55,7 @@ export const TARGETS = {
   oursOverFloorP50: 1.03,
   oursOverFloorP90: 1.06,
   transitions: 60,
+  detectorOverAlarmDetection: 0.5,
   runs: 30,
   bundleBytes: 350 * 1024,
   loadOverNaive: 0.8,
@@ -64,6 +65,7 @@ export const TARGETS = {
 /** Labels of the sides. */
 export const SIDE_LABELS: Readonly<Record<Side, string>> = {
   ours: 'ours (breaker on, its rollback off)',
+  oursTaskDetector: 'ours + task-stop detector (K = 2, ECS stops unhealthy tasks after 15 s, estimate)',
   ecsCircuitBreaker: 'ECS circuit breaker, rollback: true',
   ecsDeploymentAlarms: 'ECS deployment alarms, rollback: true',
   seed: 'seed pipeline + a person (15 + 2 min)',
@@ -87,6 +89,10 @@ export function brokenRuns(comparison: Comparison, concurrent: ConcurrentFigures
       broken.push(`${scenario} (ours): ${ours === undefined ? 'no run' : `${ours.runs - ours.recoveredRuns} of ${ours.runs} runs`} did not bring the service back on a good version`);
     }
     if ((summary.ours?.failedRuns ?? 0) > 0) broken.push(`${scenario} (ours): ${summary.ours?.failedRuns} executions did not succeed or never declared recovery`);
+    const detector = summary.sides.oursTaskDetector;
+    if (detector !== undefined && detector.recoveredRuns < detector.runs) {
+      broken.push(`${scenario} (oursTaskDetector): ${detector.runs - detector.recoveredRuns} of ${detector.runs} runs did not bring the service back on a good version`);
+    }
   }
   if (concurrent.succeeded !== concurrent.services) {
     broken.push(`concurrent: ${concurrent.services - concurrent.succeeded} of ${concurrent.services} executions did not succeed`);
@@ -118,6 +124,16 @@ export function targetVerdicts(report: BenchReport): TargetVerdict[] {
       target: `${scenario}: ≤ ${TARGETS.transitions} state transitions per rollback`,
       measured: `at most ${ours.transitionsMax} (p50 ${ours.transitionsP50})`,
       met: ours.transitionsMax <= TARGETS.transitions,
+    });
+  }
+  const alarmPath = report.comparison.scenarios['alarm-after-deploy'].sides;
+  if (alarmPath.ours?.detectionSeconds !== undefined && alarmPath.oursTaskDetector?.detectionSeconds !== undefined) {
+    const detector = alarmPath.oursTaskDetector.detectionSeconds.p50;
+    const alarm = alarmPath.ours.detectionSeconds.p50;
+    verdicts.push({
+      target: `alarm-after-deploy: the task-stop detector's detection p50 ≤ ${TARGETS.detectorOverAlarmDetection} × the alarm path's (first failed health check → rollback call)`,
+      measured: `${detector.toFixed(1)} s vs ${alarm.toFixed(1)} s (${times(detector / alarm, 2)})`,
+      met: detector <= TARGETS.detectorOverAlarmDetection * alarm,
     });
   }
   verdicts.push({ target: `≥ ${TARGETS.runs} seeded runs per side and scenario`, measured: String(report.comparison.runs), met: report.comparison.runs >= TARGETS.runs });
@@ -264,6 +280,44 @@ function oursRows(report: BenchReport): string[][] {
     ];
   });
 }
+
+/** Our two detection paths side by side: detection, ECS's rollback, what detection costs, churn. */
+function detectionRows(report: BenchReport): string[][] {
+  return BENCH_SCENARIOS.flatMap((scenario) =>
+    (['ours', 'oursTaskDetector'] as const).flatMap((side) => {
+      const row = report.comparison.scenarios[scenario].sides[side];
+      if (row?.detectionSeconds === undefined || row.ecsRollbackSeconds === undefined) return [];
+      const n = (value: Quantiles | undefined) => (value === undefined ? '—' : q(value, (v) => String(v)));
+      return [
+        [
+          scenario,
+          side === 'ours' ? 'alarm / deployment failure (ours)' : 'task-stop detector (oursTaskDetector)',
+          q(row.detectionSeconds),
+          q(row.ecsRollbackSeconds),
+          q(row.badServiceWindowSeconds),
+          n(row.taskEvents),
+          n(row.detectorInvocations),
+          n(row.executions),
+          `${row.nativeRollbackRuns ?? 0} / ${row.runs}`,
+          q(row.tasksStarted, (v) => String(v)),
+        ],
+      ];
+    }),
+  );
+}
+
+const DETECTION_HEADER = [
+  'scenario',
+  'path',
+  'detection: first failure → rollback call (s) p50 / p90 / p95',
+  'ECS rollback: call → targets healthy (s)',
+  'bad-service window (s)',
+  'task state changes per deployment',
+  'detector invocations per deployment',
+  'executions',
+  'StopServiceDeployment runs',
+  'churn: tasks started',
+];
 
 const OURS_HEADER = [
   'scenario',
@@ -460,6 +514,9 @@ export function renderText(report: BenchReport): string {
     'Ours against the floor',
     textTable(OURS_HEADER, oursRows(report)),
     '',
+    "Detection from the version's own tasks",
+    textTable(DETECTION_HEADER, detectionRows(report)),
+    '',
     'Sensitivity of the estimates',
     textTable(SENSITIVITY_HEADER, sensitivityRows(report)),
     '',
@@ -553,6 +610,22 @@ waits until the health window opens (the last task's start + interval × (thresh
 inside it, and backs off after it (lambdas/core/stability.ts). Cost: ${price}.
 
 ${markdownTable(OURS_HEADER, oursRows(report))}
+
+### Detection from the version's own tasks
+
+Our two paths to the same rollback, per scenario: **detection** from the first observable failure (the first task
+that failed to start, the first failed health check) to the rollback call, then **ECS's rollback** from that call to
+the rollback's targets healthy. The alarm path waits for the UnHealthyHostCount alarm (one-minute datapoints, 2 of 2)
+or ECS's deployment failure (the circuit breaker's 3rd failed task); the task-stop detector counts the bad version's
+stopped tasks and acts on the 2nd (K = 2). Detection cost: the service's ECS Task State Change events per deployment,
+and how many of them the detector's rule (desiredStatus STOPPED, the watched services) delivers, one Lambda
+invocation each. In the detector's runs ECS stops a task whose target turned unhealthy 15 s later (an estimate: AWS
+documents that the service scheduler replaces such tasks, not after how long; the alarm path's runs keep the
+stand-in's default, where unhealthy tasks are not stopped). A deployment still in flight is rolled back with
+StopServiceDeployment (ROLLBACK; local/stand-in/model/deployments.ts holds the assumptions on what ECS keeps running),
+hence the churn column.
+
+${markdownTable(DETECTION_HEADER, detectionRows(report))}
 
 ## 3. Every modelled figure and its source
 

@@ -6,6 +6,11 @@
  *   event after the EventBridge delivery delay; the service's circuit breaker on, its rollback off.
  *   Lambda invocations cold (runtime init + the measured bundle load) or warm (container reuse),
  *   each AWS call its latency.
+ * - `oursTaskDetector`: the same, with the task-stop detector deployed (local/harness/detector.ts): its
+ *   rule feeds it the stand-in's task state changes, it starts the state machine itself; ECS stops a
+ *   task whose target turned unhealthy after UNHEALTHY_TASK_STOP_ESTIMATE_MS (an estimate: AWS
+ *   documents the replacement, not its delay). A deployment still in flight is rolled back by ECS
+ *   (StopServiceDeployment, ROLLBACK).
  * - `ecsCircuitBreaker`: the same service with `rollback: true` (ECS rolls back by itself).
  * - `ecsDeploymentAlarms`: ECS watches the alarm during the deployment and its bake time, rollback on.
  * - `seed`: the seed's pipeline (ECR's second-newest image into a copy of the task definition,
@@ -17,7 +22,9 @@
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SERVICES_CONFIG_ITEM_ID } from '../lambdas/shared/config';
 import type { Bundles } from '../local/harness/bundles';
-import { type InvocationLatency, runRollback } from '../local/harness/run';
+import { attachDetector } from '../local/harness/detector';
+import { type InvocationLatency, runRollback, stepFunctionsOf } from '../local/harness/run';
+import { UNHEALTHY_TASK_STOP_ESTIMATE_MS } from '../local/harness/scenarios';
 import { createWorld, RIDERAPP, type World } from '../local/harness/world';
 import { AWS_TIMINGS, draw, type Range } from '../local/stand-in/aws-timings';
 import { IdGenerator } from '../local/stand-in/ids';
@@ -39,7 +46,7 @@ export const BENCH_SCENARIOS = ['deployment-failed', 'alarm-after-deploy'] as co
 export type BenchScenario = (typeof BENCH_SCENARIOS)[number];
 
 /** The sides, in report order. */
-export const SIDES = ['ours', 'ecsCircuitBreaker', 'ecsDeploymentAlarms', 'seed', 'floor'] as const;
+export const SIDES = ['ours', 'oursTaskDetector', 'ecsCircuitBreaker', 'ecsDeploymentAlarms', 'seed', 'floor'] as const;
 export type Side = (typeof SIDES)[number];
 
 /** Which sides apply to a scenario (and why the others do not, for the report). */
@@ -84,12 +91,29 @@ export interface OursDetail {
   readonly realMs: number;
 }
 
+/** How one of our runs detected the bad version and how ECS rolled back (`ours`, `oursTaskDetector`). */
+export interface DetectionDetail {
+  /** Modelled ms from the first observable failure (a task failing to start, the first failed health check) to the rollback call. */
+  readonly detectionMs: number;
+  /** Modelled ms from the rollback call to the rollback's targets healthy. */
+  readonly ecsRollbackMs: number;
+  /** The rollback call: UpdateService, or StopServiceDeployment (ROLLBACK) for a deployment still in flight. */
+  readonly method: 'UpdateService' | 'StopServiceDeployment';
+  /** ECS Task State Change events of the service from the deployment to the end of the run (all of them). */
+  readonly taskEvents: number;
+  /** Of those, the events the detector's rule delivered: one Lambda invocation each (0 for the alarm path). */
+  readonly detectorInvocations: number;
+  /** State machine executions started. */
+  readonly executions: number;
+}
+
 /** One side's run. */
 export interface SideRun {
   readonly side: Side;
   /** Undefined when the service never came back on a good version within the horizon. */
   readonly measures?: RunMeasures;
   readonly ours?: OursDetail;
+  readonly detection?: DetectionDetail;
 }
 
 const HORIZON_MS = 90 * 60_000;
@@ -194,7 +218,7 @@ function modelWorld(scenario: BenchScenario, side: Side, seed: number, timings?:
 }
 
 /** One ECS-only, seed or floor run. */
-export function runModelSide(scenario: BenchScenario, side: Exclude<Side, 'ours'>, seed: number, overrides: Overrides = {}): SideRun {
+export function runModelSide(scenario: BenchScenario, side: Exclude<Side, 'ours' | 'oursTaskDetector'>, seed: number, overrides: Overrides = {}): SideRun {
   const model = modelWorld(scenario, side, seed, overrides.timings);
   const { deployedAt, event } = stage(model, scenario);
   const triggerAt = Date.parse(event.time);
@@ -278,6 +302,17 @@ export class OursSession {
     const update = run.calls.find((c) => c.operation === 'UpdateService' && c.status < 300);
     const measures = finish(model, deployedAt, startAt);
     const healthyAt = measures?.moments.healthy;
+    const detection: DetectionDetail | undefined =
+      update === undefined || measures === undefined
+        ? undefined
+        : {
+            detectionMs: update.modelTime - measures.moments.firstFailure,
+            ecsRollbackMs: measures.moments.healthy - update.modelTime,
+            method: 'UpdateService',
+            taskEvents: model.emitted.filter((e) => e['detail-type'] === 'ECS Task State Change' && Date.parse(e.time) >= deployedAt).length,
+            detectorInvocations: 0,
+            executions: 1,
+          };
     let ours: OursDetail | undefined;
     if (declared !== undefined && update !== undefined && healthyAt !== undefined) {
       const triggerToRecoveredMs = declared.atModelMs + declared.modelMs;
@@ -292,7 +327,84 @@ export class OursSession {
         realMs: run.realMs,
       };
     }
-    return { side: 'ours', ...(measures === undefined ? {} : { measures }), ...(ours === undefined ? {} : { ours }) };
+    return {
+      side: 'ours',
+      ...(measures === undefined ? {} : { measures }),
+      ...(ours === undefined ? {} : { ours }),
+      ...(detection === undefined ? {} : { detection }),
+    };
+  }
+
+  /**
+   * One run of ours with the task-stop detector: the same seed and service; the detector's rule feeds
+   * it every stop of the service's tasks, the detector starts the state machine (the alarm would
+   * start a second execution that the lock and the trigger claims turn into a notification: it is
+   * not run here). Detection is the first observable failure → the rollback call.
+   */
+  public async runDetector(
+    scenario: BenchScenario,
+    seed: number,
+    loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>,
+    overrides: Overrides = {},
+  ): Promise<SideRun> {
+    const { standIn } = this.world;
+    const timings: Partial<Timings> = { unhealthyTaskStopMs: UNHEALTHY_TASK_STOP_ESTIMATE_MS, ...overrides.timings };
+    standIn.reset({ start: RUN_START, seed, riderapp: riderappOptions(scenario, 'oursTaskDetector'), timings });
+    await clearStateTable(this.world);
+    const riderapp = standIn.riderapp;
+    const world: World = { ...this.world, model: standIn.model, events: standIn.model.emitted, ...(riderapp === undefined ? {} : { riderapp }) };
+    const bench = new IdGenerator((seed * 40503) ^ 0x2545f491);
+    const random = () => bench.next();
+    const model = world.model;
+    const detector = await attachDetector(world);
+    try {
+      stepFunctionsOf(world).runOptions = { latency: invocationLatency(random, loadMs, overrides) };
+      const deployedAt = model.now();
+      const callsBefore = world.standIn.calls.all().length;
+      model.deploy(RIDERAPP.cluster, RIDERAPP.service, 'riderapp:15');
+      await detector.advance({ withinMs: HORIZON_MS });
+      const run = await detector.run();
+      const rollbackCall = world.standIn.calls
+        .all()
+        .slice(callsBefore)
+        .find((c) => (c.operation === 'UpdateService' || c.operation === 'StopServiceDeployment') && c.service === 'ECS' && c.status < 300);
+      const measures = finish(model, deployedAt, rollbackCall?.modelTime);
+      await detector.idle();
+      const detection: DetectionDetail | undefined =
+        rollbackCall === undefined || measures === undefined
+          ? undefined
+          : {
+              detectionMs: rollbackCall.modelTime - measures.moments.firstFailure,
+              ecsRollbackMs: measures.moments.healthy - rollbackCall.modelTime,
+              method: rollbackCall.operation === 'StopServiceDeployment' ? 'StopServiceDeployment' : 'UpdateService',
+              taskEvents: detector.taskEvents(),
+              detectorInvocations: detector.delivered.length,
+              executions: detector.executions().length,
+            };
+      const declared = run?.timeline.find((p) => p.state === 'CheckStability' && /^(RECOVERED|COMPLETED)/.test(p.note ?? ''));
+      const healthyAt = measures?.moments.healthy;
+      const ours: OursDetail | undefined =
+        run === undefined || declared === undefined || rollbackCall === undefined || healthyAt === undefined
+          ? undefined
+          : {
+              triggerToRecoveredMs: declared.atModelMs + declared.modelMs,
+              floorMs: healthyAt - rollbackCall.modelTime,
+              overFloor: (declared.atModelMs + declared.modelMs) / (healthyAt - rollbackCall.modelTime),
+              transitions: run.result.transitions,
+              calls: run.calls.length,
+              status: run.result.status,
+              realMs: run.realMs,
+            };
+      return {
+        side: 'oursTaskDetector',
+        ...(measures === undefined ? {} : { measures }),
+        ...(ours === undefined ? {} : { ours }),
+        ...(detection === undefined ? {} : { detection }),
+      };
+    } finally {
+      detector.detach();
+      stepFunctionsOf(world).runOptions = {};
+    }
   }
 
   public async dispose(): Promise<void> {

@@ -277,3 +277,62 @@ describe('aggregating runs', () => {
     expect(summary).toMatchObject({ transitionsMax: 57, transitionsP50: 51, failedRuns: 1, overFloor: { p50: 1.05, p90: 1.05 } });
   });
 });
+
+describe("the task-stop detector's side", () => {
+  const detection = (detectionS: number, method: 'UpdateService' | 'StopServiceDeployment') => ({
+    detectionMs: detectionS * 1000,
+    ecsRollbackMs: 200_000,
+    method,
+    taskEvents: 14,
+    detectorInvocations: 14,
+    executions: 1,
+  });
+
+  it('puts detectionSeconds (first failure → rollback call) beside the other measures, with the cost and the native rollbacks', () => {
+    // Prepare
+    const measured: RunMeasures = {
+      badServiceWindowMs: 240_000,
+      recoveredMs: 250_000,
+      tasksStarted: 8,
+      tasksStopped: 8,
+      capacityLostTaskSeconds: 0,
+      moments: { deployed: 0, firstFailure: 300_000, healthy: 550_000 },
+    };
+    const runs: SideRun[] = [
+      { side: 'oursTaskDetector', measures: measured, detection: detection(48, 'UpdateService') },
+      { side: 'oursTaskDetector', measures: measured, detection: detection(52, 'StopServiceDeployment') },
+    ];
+
+    // Act
+    const summary = summariseSide(runs);
+
+    // Assess
+    expect(summary).toMatchObject({
+      detectionSeconds: { p50: 48, p90: 52 },
+      ecsRollbackSeconds: { p50: 200 },
+      detectorInvocations: { p50: 14 },
+      executions: { p50: 1 },
+      nativeRollbackRuns: 1,
+    });
+  });
+
+  it("judges the target (detection p50 ≤ 0.5 × the alarm path's) and shows both paths in BENCHMARKS.md and the JSON", () => {
+    // Prepare
+    const c = comparison();
+    const alarm = c.scenarios['alarm-after-deploy'];
+    const withDetection = (s: SideSummary, seconds: number): SideSummary => ({ ...s, detectionSeconds: { p50: seconds, p90: seconds }, ecsRollbackSeconds: { p50: 200, p90: 210 } });
+    const sides = { ...alarm.sides, ours: withDetection(side(420), 215), oursTaskDetector: withDetection(side(250), 50) };
+    const r = report({ ...c, scenarios: { ...c.scenarios, 'alarm-after-deploy': { ...alarm, sides } } });
+
+    // Act
+    const json = toJson(r);
+    const markdown = renderMarkdown(r);
+
+    // Assess
+    expect(json.targets).toContainEqual(expect.objectContaining({ target: expect.stringContaining("task-stop detector's detection p50 ≤ 0.5"), met: true }));
+    expect(json.scenarios['alarm-after-deploy']?.oursTaskDetector?.detectionSeconds).toEqual({ p50: 50, p90: 50 });
+    expect(json.scenarios['alarm-after-deploy']?.ours?.detectionSeconds).toEqual({ p50: 215, p90: 215 });
+    expect(markdown).toContain("### Detection from the version's own tasks");
+    expect(markdown).toMatch(/\| alarm-after-deploy \| task-stop detector \(oursTaskDetector\) \| 50\.0 \/ 50\.0 \| 200\.0 \/ 210\.0 \|/);
+  });
+});
