@@ -41,8 +41,9 @@ function listScenarios(): void {
 function expectedLine(scenario: Scenario): string {
   const { expected } = scenario;
   const health = expected.healthy === true ? ', steady and healthy' : expected.healthy === false ? ', not steady' : '';
-  const deployments = expected.deployments === 0 ? 'no deployment' : `${expected.deployments} deployment${expected.deployments > 1 ? 's' : ''}`;
-  return `a ${expected.notification} notification; the service on ${expected.taskDefinition}${health}; ${deployments}`;
+  const deployments = expected.deployments === 0 ? 'no UpdateService' : `${expected.deployments} UpdateService call${expected.deployments > 1 ? 's' : ''}`;
+  const native = (expected.nativeRollbacks ?? 0) === 0 ? '' : `; ECS's own rollback (StopServiceDeployment, ROLLBACK) ${expected.nativeRollbacks} time${expected.nativeRollbacks === 1 ? '' : 's'}`;
+  return `a ${expected.notification} notification; the service on ${expected.taskDefinition}${health}; ${deployments}${native}`;
 }
 
 function printHeader(scenario: Scenario): void {

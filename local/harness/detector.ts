@@ -5,6 +5,9 @@
  * EventBridge invokes a Lambda target; its StartExecution reaches the world's Step Functions, which
  * runs the real ASL with the bundles. The scenario driver advances modelled time in steps and waits
  * for the detector between steps (`advance`), so an invocation runs at most one step after its event.
+ * An invocation that fails is retried as Lambda retries an asynchronous invocation: twice, about one
+ * and then two minutes later; after that the event goes to the function's dead-letter queue
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
  */
 import type { DetectorResult } from '../../lambdas/detect-task-stops/detect';
 import type { StandInEvent } from '../stand-in/index';
@@ -30,6 +33,10 @@ export interface HarnessDetector {
   readonly delivered: readonly StandInEvent[];
   /** What each invocation answered, in the order they finished (an error as `error`). */
   readonly results: readonly (DetectorResult | { readonly outcome: 'error'; readonly message: string; readonly taskId?: undefined })[];
+  /** Events whose invocation failed three times (Lambda's two retries): the dead-letter queue. */
+  readonly deadLettered: readonly StandInEvent[];
+  /** Invocations made (first attempts and retries). */
+  readonly invocations: () => number;
   /** Every event of the stand-in's ECS Task State Change stream (matched by the rule or not). */
   readonly taskEvents: () => number;
   /** Waits until every invocation delivered so far has finished. */
@@ -48,6 +55,12 @@ export interface HarnessDetector {
 }
 
 let instances = 0;
+
+/**
+ * Lambda retries a failed asynchronous invocation twice; the waits are AWS's "about one minute, then
+ * two" (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html), exact here.
+ */
+export const LAMBDA_ASYNC_RETRY_DELAYS_MS = [60_000, 120_000] as const;
 
 /** The stop events the detector's rule delivers for the world's services (taskStopPattern). */
 export function matchesDetectorRule(world: World, event: StandInEvent): boolean {
@@ -84,24 +97,43 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
   const delivered: StandInEvent[] = [];
   const results: HarnessDetector['results'][number][] = [];
   const pending = new Set<Promise<void>>();
+  const deadLettered: StandInEvent[] = [];
+  const retries: { readonly event: StandInEvent; readonly attempt: number; readonly dueAt: number }[] = [];
+  let invocations = 0;
   let taskEvents = 0;
   let attached = true;
+
+  const invoke = (event: StandInEvent, attempt: number) => {
+    invocations += 1;
+    const invocation = handler(event, { awsRequestId: `detector-${invocations}` } as never).then(
+      (result) => {
+        results.push(result as DetectorResult);
+      },
+      (error: unknown) => {
+        results.push({ outcome: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        if (attempt < LAMBDA_ASYNC_RETRY_DELAYS_MS.length) {
+          retries.push({ event, attempt: attempt + 1, dueAt: world.now() + (LAMBDA_ASYNC_RETRY_DELAYS_MS[attempt] ?? 0) });
+        } else {
+          deadLettered.push(event);
+        }
+      },
+    );
+    pending.add(invocation);
+    void invocation.finally(() => pending.delete(invocation));
+  };
+  const retryDue = () => {
+    for (const due of retries.filter((r) => r.dueAt <= world.now())) {
+      retries.splice(retries.indexOf(due), 1);
+      invoke(due.event, due.attempt);
+    }
+  };
 
   const stop = world.standIn.onEvent((event) => {
     if (!attached) return;
     if (event['detail-type'] === 'ECS Task State Change') taskEvents += 1;
     if (!matchesDetectorRule(world, event)) return;
     delivered.push(event);
-    const invocation = handler(event, { awsRequestId: `detector-${delivered.length}` } as never).then(
-      (result) => {
-        results.push(result as DetectorResult);
-      },
-      (error: unknown) => {
-        results.push({ outcome: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-      },
-    );
-    pending.add(invocation);
-    void invocation.finally(() => pending.delete(invocation));
+    invoke(event, 0);
   });
 
   const detach = () => {
@@ -123,6 +155,8 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
   return {
     delivered,
     results,
+    deadLettered,
+    invocations: () => invocations,
     taskEvents: () => taskEvents,
     idle,
     executions,
@@ -130,6 +164,8 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
       const started = executions().length;
       for (let waited = 0; waited < withinMs; waited += stepMs) {
         world.advance(stepMs);
+        await idle();
+        retryDue();
         await idle();
         if (executions().length > started) {
           await sfn.settle();

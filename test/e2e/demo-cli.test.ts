@@ -58,6 +58,8 @@ describe('npm run demo', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain('Unknown scenario "rollback-to-yesterday"');
-    expect(stderr).toContain('deployment-failed, alarm-after-deploy, manual-to-revision, dry-run, no-previous-version, rollback-also-fails');
+    expect(stderr).toContain(
+      'deployment-failed, alarm-after-deploy, manual-to-revision, dry-run, no-previous-version, rollback-also-fails, regression-after-complete, crash-loop-small-service, dependency-outage',
+    );
   });
 });

@@ -128,3 +128,45 @@ describe('stops the task-stop detector must not roll back for', () => {
     expect(detector.results).toContainEqual(expect.objectContaining({ outcome: 'not-attributed', message: expect.stringContaining('a rollback this system started') }));
   });
 });
+
+describe('faults on the task-stop detector path', () => {
+  /** regression-after-complete's world: riderapp:15 COMPLETED, its tasks about to fail their health checks. */
+  const regression = async () => {
+    const scenario = SCENARIOS['regression-after-complete'];
+    const world = await worlds.start(scenario.world);
+    const detector = await attachDetector(world);
+    deployAndComplete(world, 'riderapp:15');
+    return { world, detector };
+  };
+
+  it('starts one rollback when the answer of its StartExecution is lost (Lambda retries the invocation; the name makes it idempotent)', async () => {
+    // Prepare
+    const { world, detector } = await regression();
+    world.standIn.faults.loseAnswer('SFN', 'StartExecution', { times: 1 });
+
+    // Act
+    await detector.advance({ withinMs: 30 * 60_000 });
+    await detector.advance({ withinMs: 3 * 60_000 });
+
+    // Assess
+    expect(detector.executions()).toHaveLength(1);
+    expect(world.standIn.calls.all().filter((c) => c.operation === 'StartExecution').length).toBeGreaterThanOrEqual(2);
+    expect(world.standIn.published.map(notificationKindOf)).toEqual(['success']);
+    expect(short(world.model.summary('riderapp-cluster', 'riderapp-service').taskDefinition)).toBe('riderapp:14');
+    expect(detector.deadLettered).toEqual([]);
+  });
+
+  it('dead-letters the stops it could not count after Lambda\'s two retries (the lost-triggers alarm), and starts nothing', async () => {
+    // Prepare
+    const { world, detector } = await regression();
+    world.dynamo.faults.serverError('DynamoDB', 'UpdateItem(taskstops)');
+
+    // Act
+    await detector.advance({ withinMs: 15 * 60_000 });
+
+    // Assess
+    expect(detector.executions()).toEqual([]);
+    expect(detector.deadLettered.length).toBeGreaterThanOrEqual(2);
+    expect(detector.invocations()).toBeGreaterThanOrEqual(3 * detector.deadLettered.length);
+  });
+});
