@@ -681,6 +681,7 @@ export class EcsAutoRollback extends Construct {
       serviceDeploymentArns: ecsArn('service-deployment', `${service.cluster}/${service.service}/*`),
       serviceRevisionArns: ecsArn('service-revision', `${service.cluster}/${service.service}/*`),
       serviceHistoryArns: ecsArn('service-*', `${service.cluster}/${service.service}/*`),
+      clusterServiceDeploymentArns: ecsArn('service-deployment', `${service.cluster}/*`),
       taskArns: ecsArn('task', `${service.cluster}/*`),
       repositoryArn: service.repositoryArn,
       passRoleArns: service.passRoleArns,

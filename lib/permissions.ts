@@ -31,6 +31,8 @@ export interface ServiceResources {
   readonly serviceRevisionArns: string;
   /** The `service-*` ARN of the service (cluster/service/any id): its deployments and revisions in one ARN. */
   readonly serviceHistoryArns: string;
+  /** `.../service-deployment/<cluster>/*`: the service deployments of every service of the cluster. */
+  readonly clusterServiceDeploymentArns: string;
   /** `.../task/<cluster>/*` */
   readonly taskArns: string;
   /** `arn:<partition>:ecr:<region>:<account>:repository/<name>` */
@@ -73,6 +75,8 @@ const REASON_DEPLOYMENT_HISTORY =
   'Service deployment and service revision ids are created by ECS on every deployment; the ARNs are scoped to the configured cluster/service (as in the ECS guide "Permissions required for viewing Amazon ECS service deployments").';
 const REASON_STOP_SERVICE_DEPLOYMENT =
   'UpdateService rolls back a deployment still in flight with StopServiceDeployment (ROLLBACK); its resource is the service deployment, whose id ECS creates on every deployment, so the ARN is scoped to the configured cluster/service (service-deployment/<cluster>/<service>/*).';
+const REASON_FOLLOW_NATIVE_ROLLBACK_COMPACT =
+  'CheckStability follows an ECS-native rollback with DescribeServiceDeployments (read-only); with more services than the inline policies hold, it is scoped to the service deployments of the watched clusters (service-deployment/<cluster>/*), one ARN per cluster.';
 const REASON_TASK_DEFINITION =
   'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition have no resource-level permissions in the Service Authorization Reference, so Resource must be "*".';
 const REASON_TAG_TASK_DEFINITION =
@@ -185,11 +189,17 @@ export function taskGrants(inputs: PermissionInputs): Record<TaskFunctionId, Gra
         ],
     CheckStability: [
       ...watchTasks(),
-      {
-        statement: allow(['ecs:DescribeServiceDeployments'], serviceDeploymentArns),
-        wildcardReason: REASON_DEPLOYMENT_HISTORY,
-        perService: true,
-      },
+      compact
+        ? {
+            // Read-only, one ARN per watched cluster instead of one per service (the template's 1 MB at 200 services).
+            statement: allow(['ecs:DescribeServiceDeployments'], unique(inputs.services.map((s) => s.clusterServiceDeploymentArns))),
+            wildcardReason: REASON_FOLLOW_NATIVE_ROLLBACK_COMPACT,
+          }
+        : {
+            statement: allow(['ecs:DescribeServiceDeployments'], serviceDeploymentArns),
+            wildcardReason: REASON_DEPLOYMENT_HISTORY,
+            perService: true,
+          },
       {
         statement: allow(['elasticloadbalancing:DescribeTargetGroups'], ['*']),
         wildcardReason: REASON_TARGET_GROUPS,

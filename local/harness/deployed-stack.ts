@@ -71,6 +71,7 @@ function roleStatements(world: World, tableArn: string, stateMachineName: string
       serviceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`),
       serviceRevisionArns: arn('ecs', `service-revision/${s.cluster}/${s.service}/*`),
       serviceHistoryArns: arn('ecs', `service-*/${s.cluster}/${s.service}/*`),
+      clusterServiceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/*`),
       taskArns: arn('ecs', `task/${s.cluster}/*`),
       repositoryArn: arn('ecr', `repository/${s.ecrRepository}`),
       passRoleArns: [`arn:aws:iam::${account}:role/${PROJECT}-*`],

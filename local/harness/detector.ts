@@ -3,13 +3,14 @@
  * Change" events that the detector's rule matches (lib/constructs/detector.ts taskStopPattern: the
  * watched services' tasks, desiredStatus STOPPED) invoke the bundled detector, asynchronously as
  * EventBridge invokes a Lambda target; its StartExecution reaches the world's Step Functions, which
- * runs the real ASL with the bundles. The scenario driver advances modelled time in steps and waits
- * for the detector between steps (`advance`), so an invocation runs at most one step after its event.
+ * runs the real ASL with the bundles. The scenario driver advances modelled time from one model job
+ * to the next (`advance`); each invocation runs DETECTOR_INVOCATION_DELAY_MS after its event.
  * An invocation that fails is retried as Lambda retries an asynchronous invocation: twice, about one
  * and then two minutes later; after that the event goes to the function's dead-letter queue
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
  */
 import type { DetectorResult } from '../../lambdas/detect-task-stops/detect';
+import { AWS_TIMINGS } from '../stand-in/aws-timings';
 import type { StandInEvent } from '../stand-in/index';
 import { importDetector } from './bundles';
 import type { RollbackRun } from './run';
@@ -44,7 +45,7 @@ export interface HarnessDetector {
   /** Executions the detector started (by their name's `task-stops-` prefix), oldest first. */
   executions(): readonly ExecutionRecord[];
   /**
-   * Advances modelled time in steps of `stepMs`, letting the detector run after each step, until
+   * Advances modelled time from job to job (at most `stepMs` at once), running the detector's due invocations, until
    * `until()` holds or a detector execution started (then waits for it to end), or `withinMs` passed.
    */
   advance(options: { readonly withinMs: number; readonly stepMs?: number; readonly until?: () => boolean }): Promise<void>;
@@ -55,6 +56,14 @@ export interface HarnessDetector {
 }
 
 let instances = 0;
+
+/**
+ * Modelled time from a task's event to the detector's handler running: EventBridge's delivery and a
+ * Lambda cold start, each at the upper end of its estimate in local/stand-in/aws-timings.ts
+ * (conservative for the detection time). The handler's own calls take no modelled time.
+ */
+export const DETECTOR_INVOCATION_DELAY_MS =
+  AWS_TIMINGS.eventBridgeDeliveryMs.value.max + AWS_TIMINGS.lambdaColdInitMs.value.max;
 
 /**
  * Lambda retries a failed asynchronous invocation twice; the waits are AWS's "about one minute, then
@@ -98,7 +107,7 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
   const results: HarnessDetector['results'][number][] = [];
   const pending = new Set<Promise<void>>();
   const deadLettered: StandInEvent[] = [];
-  const retries: { readonly event: StandInEvent; readonly attempt: number; readonly dueAt: number }[] = [];
+  const queued: { readonly event: StandInEvent; readonly attempt: number; readonly dueAt: number }[] = [];
   let invocations = 0;
   let taskEvents = 0;
   let attached = true;
@@ -112,7 +121,7 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
       (error: unknown) => {
         results.push({ outcome: 'error', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
         if (attempt < LAMBDA_ASYNC_RETRY_DELAYS_MS.length) {
-          retries.push({ event, attempt: attempt + 1, dueAt: world.now() + (LAMBDA_ASYNC_RETRY_DELAYS_MS[attempt] ?? 0) });
+          queued.push({ event, attempt: attempt + 1, dueAt: world.now() + (LAMBDA_ASYNC_RETRY_DELAYS_MS[attempt] ?? 0) });
         } else {
           deadLettered.push(event);
         }
@@ -121,9 +130,9 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
     pending.add(invocation);
     void invocation.finally(() => pending.delete(invocation));
   };
-  const retryDue = () => {
-    for (const due of retries.filter((r) => r.dueAt <= world.now())) {
-      retries.splice(retries.indexOf(due), 1);
+  const runDue = () => {
+    for (const due of queued.filter((q) => q.dueAt <= world.now())) {
+      queued.splice(queued.indexOf(due), 1);
       invoke(due.event, due.attempt);
     }
   };
@@ -133,7 +142,7 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
     if (event['detail-type'] === 'ECS Task State Change') taskEvents += 1;
     if (!matchesDetectorRule(world, event)) return;
     delivered.push(event);
-    invoke(event, 0);
+    queued.push({ event, attempt: 0, dueAt: world.now() + DETECTOR_INVOCATION_DELAY_MS });
   });
 
   const detach = () => {
@@ -160,12 +169,14 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
     taskEvents: () => taskEvents,
     idle,
     executions,
-    async advance({ withinMs, stepMs = 1_000, until }) {
+    async advance({ withinMs, stepMs = 60_000, until }) {
       const started = executions().length;
-      for (let waited = 0; waited < withinMs; waited += stepMs) {
-        world.advance(stepMs);
-        await idle();
-        retryDue();
+      const deadline = world.now() + withinMs;
+      while (world.now() < deadline) {
+        // To the next model job or due invocation (nothing happens in between), at most stepMs.
+        const next = Math.min(world.model.nextJobAt() ?? Number.POSITIVE_INFINITY, ...queued.map((q) => q.dueAt), world.now() + stepMs, deadline);
+        world.advance(Math.max(1, next - world.now()));
+        runDue();
         await idle();
         if (executions().length > started) {
           await sfn.settle();
