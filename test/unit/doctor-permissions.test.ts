@@ -25,6 +25,7 @@ function inputs(compact: boolean): PermissionInputs {
         serviceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`),
         serviceRevisionArns: arn('ecs', `service-revision/${s.cluster}/${s.service}/*`),
         serviceHistoryArns: arn('ecs', `service-*/${s.cluster}/${s.service}/*`),
+        clusterServiceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/*`),
         taskArns: arn('ecs', `task/${s.cluster}/*`),
         repositoryArn: arn('ecr', `repository/${s.ecrRepository}`),
         passRoleArns: [`arn:aws:iam::${ACCOUNT}:role/riderapp-*`],
