@@ -495,3 +495,51 @@ describe('helpers', () => {
     expect(decodeURIComponent(detail)).toContain("start~'2026-12-01T02:55:00.000Z");
   });
 });
+
+describe("a task-stops trigger's notification", () => {
+  const stop = (taskId: string, cause: 'elb-health-check' | 'essential-container-exited') => ({
+    taskId,
+    stopCode: cause === 'elb-health-check' ? 'ServiceSchedulerInitiated' : 'EssentialContainerExited',
+    stoppedReason: cause === 'elb-health-check' ? 'Task failed ELB health checks in (target-group riderapp-tg)' : 'Essential container in task exited',
+    cause,
+    stoppedAt: '2026-12-01T02:59:41.000Z',
+  });
+  const withStops = (state: RollbackState, stops: ReturnType<typeof stop>[], notifyOnly = false): RollbackState => {
+    const trigger = state.request?.trigger;
+    return {
+      ...state,
+      request: {
+        ...state.request!,
+        dryRun: notifyOnly,
+        trigger: { ...trigger!, kind: 'task-stops', taskStops: { ...trigger!.taskStops!, threshold: 2, notifyOnly, stops } },
+      },
+    };
+  };
+
+  it.each([
+    ['success', rolledBack],
+    ['dry-run', dryRun],
+  ] as const)('%s: says a rollback may not help when every counted stop was a failed health check (a dependency outage looks the same)', (kind, state) => {
+    // Act
+    const { body } = build(kind, withStops(state, [stop('a1', 'elb-health-check'), stop('b2', 'elb-health-check')], kind === 'dry-run'));
+
+    // Assess
+    expect(body).toContain('A rollback may not help: every counted stop of riderapp:15 was a failed health check');
+  });
+
+  it('says nothing of the kind when a container crashed', () => {
+    // Act
+    const { body } = build('success', withStops(rolledBack, [stop('a1', 'elb-health-check'), stop('b2', 'essential-container-exited')]));
+
+    // Assess
+    expect(body).not.toContain('A rollback may not help');
+  });
+
+  it('leads a notify-only dry run with what the detector would have done', () => {
+    // Act
+    const { body } = build('dry-run', withStops(dryRun, [stop('a1', 'elb-health-check'), stop('b2', 'elb-health-check')], true));
+
+    // Assess
+    expect(body).toMatch(/^Notify-only: the task-stop detector counted 2 tasks of riderapp:15 .* would have rolled riderapp-service back; nothing was changed/m);
+  });
+});
