@@ -181,10 +181,13 @@ const { EcsAutoRollback } = require('ecs-auto-rollback');`),
     const alarmRule = rules.find((p) => p.source?.includes('aws.cloudwatch'));
     assert.deepEqual(alarmRule?.detail.alarmName, [alarm.Properties.AlarmName], `${entry}: the alarm rule matches that alarm`);
     const functions = ofType('AWS::Lambda::Function').filter((f) => f.Properties.Description?.startsWith('ecs-auto-rollback'));
-    assert.equal(functions.length, 8, `${entry}: eight task functions`);
+    assert.equal(functions.length, 9, `${entry}: eight task functions and the task-stop detector`);
+    assert.ok(functions.some((f) => f.Properties.Description === 'ecs-auto-rollback: DetectTaskStops'), `${entry}: the task-stop detector`);
+    const taskStops = rules.find((p) => p['detail-type']?.includes('ECS Task State Change'));
+    assert.deepEqual(taskStops?.detail.desiredStatus, ['STOPPED'], `${entry}: the task-stop detector's rule on stopping tasks`);
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     assert.ok(assets.some((name) => existsSync(join(outdir, name, 'index.mjs'))), `${entry}: Lambda code from the prebuilt functions`);
-    console.log(`ok ${entry}: state machine, rule on ${service}, alarm ${JSON.stringify(alarm.Properties.AlarmName)}, 8 prebuilt functions`);
+    console.log(`ok ${entry}: state machine, rule on ${service}, alarm ${JSON.stringify(alarm.Properties.AlarmName)}, 8 prebuilt functions and the task-stop detector`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
