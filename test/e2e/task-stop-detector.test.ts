@@ -170,3 +170,45 @@ describe('faults on the task-stop detector path', () => {
     expect(detector.invocations()).toBeGreaterThanOrEqual(3 * detector.deadLettered.length);
   });
 });
+
+/** `FAULT_MATRIX=full` tries every case (as for the rollback's fault matrix); npm test a representative one. */
+const DETECTOR_FAULTS_FULL = process.env.FAULT_MATRIX === 'full';
+
+describe("the detector's own calls faulted once: one rollback or a dead-lettered event, never two, never silence", () => {
+  const cases: [string, 'ECS' | 'SFN' | 'DynamoDB', string, 'throttle-once' | 'reset-before' | 'lost-after'][] = [
+    ['DescribeServices throttled', 'ECS', 'DescribeServices', 'throttle-once'],
+    ['DescribeServices reset before', 'ECS', 'DescribeServices', 'reset-before'],
+    ['DescribeServices answer lost', 'ECS', 'DescribeServices', 'lost-after'],
+    ['the count throttled', 'DynamoDB', 'UpdateItem(taskstops)', 'throttle-once'],
+    ['the count reset before', 'DynamoDB', 'UpdateItem(taskstops)', 'reset-before'],
+    ['the count answer lost', 'DynamoDB', 'UpdateItem(taskstops)', 'lost-after'],
+    ['StartExecution throttled', 'SFN', 'StartExecution', 'throttle-once'],
+    ['StartExecution reset before', 'SFN', 'StartExecution', 'reset-before'],
+  ];
+  const chosen = DETECTOR_FAULTS_FULL ? cases : cases.filter(([name]) => name === 'the count answer lost');
+
+  it.each(chosen)('%s', async (_name, service, operation, fault) => {
+    // Prepare
+    const scenario = SCENARIOS['regression-after-complete'];
+    const world = await worlds.start(scenario.world);
+    const detector = await attachDetector(world);
+    deployAndComplete(world, 'riderapp:15');
+    const faults = service === 'DynamoDB' ? world.dynamo.faults : world.standIn.faults;
+    if (fault === 'throttle-once') faults.throttle(service, operation, { times: 1 });
+    if (fault === 'reset-before') faults.resetBefore(service, operation, { times: 1 });
+    if (fault === 'lost-after') faults.loseAnswer(service, operation, { times: 1 });
+
+    // Act
+    await detector.advance({ withinMs: 30 * 60_000 });
+    await detector.advance({ withinMs: 4 * 60_000 });
+
+    // Assess
+    expect(detector.executions().length).toBeLessThanOrEqual(1);
+    if (detector.executions().length === 1) {
+      expect(world.standIn.published.map(notificationKindOf)).toEqual(['success']);
+      expect(short(world.model.summary('riderapp-cluster', 'riderapp-service').taskDefinition)).toBe('riderapp:14');
+    } else {
+      expect(detector.deadLettered.length).toBeGreaterThan(0);
+    }
+  });
+});
