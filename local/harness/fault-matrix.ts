@@ -6,6 +6,8 @@
  * the real ASL with the bundles on a fresh world, then a second trigger for the same service, and
  * is judged safe or unsafe by what a user would see.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createStateTable } from '../../lambdas/aws/state-table';
 import type { TaskFunctionId } from '../../statemachine/definition';
 import type { TaskHandler } from '../../statemachine/local';
 import type { FaultService, PublishedMessage } from '../stand-in/index';
@@ -34,9 +36,11 @@ export const MATRIX_ENV: Readonly<Record<string, string>> = {
  * A rollback the matrix faults. `deployment-failed`: ECS's SERVICE_DEPLOYMENT_FAILED of riderapp:15,
  * rolled back to riderapp:14 from the deployment history. `image-target`: after that failure, a
  * confirmed manual start to riderapp:14's image tag, which reads ECR and registers a revision
- * (riderapp:16): the operations the first story does not call.
+ * (riderapp:16): the operations the first story does not call. `stale-lock`: the deployment failure
+ * while the service's lock is still held by an execution that no longer runs, which Prepare asks
+ * Step Functions about (DescribeExecution) and takes over.
  */
-export const MATRIX_STORIES = ['deployment-failed', 'image-target'] as const;
+export const MATRIX_STORIES = ['deployment-failed', 'image-target', 'stale-lock'] as const;
 export type MatrixStory = (typeof MATRIX_STORIES)[number];
 
 /** One (Task, operation) pair of a clean run, with the position of its first call in that run. */
@@ -90,17 +94,40 @@ export function caseName(c: MatrixCase): string {
 }
 
 /** Sets the story up on a fresh world: the failed deployment, and the execution input that rolls it back. */
-function storyInput(world: World, context: MatrixContext, story: MatrixStory): unknown {
+async function storyInput(world: World, context: MatrixContext, story: MatrixStory): Promise<unknown> {
   const event = deployAndFail(world, context.failing);
   if (story === 'deployment-failed') return event;
+  if (story === 'stale-lock') {
+    await holdLockForEndedExecution(world);
+    return event;
+  }
   const tag = world.riderapp?.revisions[14].tag;
   if (tag === undefined) throw new Error('the image-target story needs the riderapp seed');
   return { cluster: CLUSTER, service: SERVICE, target: { imageTag: tag }, confirm: 'CONFIRM', requestedBy: 'fault-matrix' };
 }
 
+/** The execution that left the stale lock: Step Functions does not know it (any more). */
+export const STALE_HOLDER = 'arn:aws:states:us-east-1:111122223333:execution:riderapp-ecs-auto-rollback:ended-long-ago';
+
+/** Leaves riderapp-service's lock held by {@link STALE_HOLDER}, as an execution stopped before it could release it does. */
+async function holdLockForEndedExecution(world: World): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint: world.stateTable.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 5,
+  });
+  try {
+    const taken = await createStateTable({ tableName: world.stateTable.tableName, client }).acquireLock(CLUSTER, SERVICE, STALE_HOLDER, 7200);
+    if (!taken.acquired) throw new Error('the stale-lock story could not leave a lock');
+  } finally {
+    client.destroy();
+  }
+}
+
 /** The task definition a story's rollback ends on. */
 function storyTarget(context: MatrixContext, story: MatrixStory): string {
-  return story === 'deployment-failed' ? context.target : (context.imageTarget ?? 'riderapp:16');
+  return story === 'image-target' ? (context.imageTarget ?? 'riderapp:16') : context.target;
 }
 
 /** The world's handlers, wrapped so each invocation records which Task made which calls. */
@@ -129,7 +156,7 @@ export async function discoverPairs(
 ): Promise<{ pairs: CallPair[]; tasks: TaskFunctionId[]; clean: RollbackRun }> {
   const world = await context.start({ env: MATRIX_ENV });
   try {
-    const event = storyInput(world, context, story);
+    const event = await storyInput(world, context, story);
     const base: [number, number] = [world.standIn.calls.all().length, world.dynamo.calls.all().length];
     const pairs: CallPair[] = [];
     const tasks: TaskFunctionId[] = [];
@@ -200,7 +227,7 @@ export async function runCase(context: MatrixContext, c: MatrixCase): Promise<Ca
   const story = c.kind === 'crash' ? c.story : c.pair.story;
   const target = storyTarget(context, story);
   try {
-    const event = storyInput(world, context, story);
+    const event = await storyInput(world, context, story);
     const publishedBefore = world.standIn.published.length;
     const standInBefore = world.standIn.calls.all().length;
     if (c.kind === 'fault') inject(world, c);
