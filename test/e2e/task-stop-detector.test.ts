@@ -175,7 +175,7 @@ describe('faults on the task-stop detector path', () => {
 const DETECTOR_FAULTS_FULL = process.env.FAULT_MATRIX === 'full';
 
 describe("the detector's own calls faulted once: one rollback or a dead-lettered event, never two, never silence", () => {
-  const cases: [string, 'ECS' | 'SFN' | 'DynamoDB', string, 'throttle-once' | 'reset-before' | 'lost-after'][] = [
+  const cases: [string, 'ECS' | 'SFN' | 'DynamoDB', string, 'throttle-once' | 'persistent-5xx' | 'reset-before' | 'lost-after' | 'hang'][] = [
     ['DescribeServices throttled', 'ECS', 'DescribeServices', 'throttle-once'],
     ['DescribeServices reset before', 'ECS', 'DescribeServices', 'reset-before'],
     ['DescribeServices answer lost', 'ECS', 'DescribeServices', 'lost-after'],
@@ -184,6 +184,13 @@ describe("the detector's own calls faulted once: one rollback or a dead-lettered
     ['the count answer lost', 'DynamoDB', 'UpdateItem(taskstops)', 'lost-after'],
     ['StartExecution throttled', 'SFN', 'StartExecution', 'throttle-once'],
     ['StartExecution reset before', 'SFN', 'StartExecution', 'reset-before'],
+    ['StartExecution answer lost', 'SFN', 'StartExecution', 'lost-after'],
+    ['DescribeServices failing with 5xx every time', 'ECS', 'DescribeServices', 'persistent-5xx'],
+    ['the count failing with 5xx every time', 'DynamoDB', 'UpdateItem(taskstops)', 'persistent-5xx'],
+    ['StartExecution failing with 5xx every time', 'SFN', 'StartExecution', 'persistent-5xx'],
+    ['DescribeServices hanging past the client timeout', 'ECS', 'DescribeServices', 'hang'],
+    ['the count hanging past the client timeout', 'DynamoDB', 'UpdateItem(taskstops)', 'hang'],
+    ['StartExecution hanging past the client timeout', 'SFN', 'StartExecution', 'hang'],
   ];
   const chosen = DETECTOR_FAULTS_FULL ? cases : cases.filter(([name]) => name === 'the count answer lost');
 
@@ -197,6 +204,9 @@ describe("the detector's own calls faulted once: one rollback or a dead-lettered
     if (fault === 'throttle-once') faults.throttle(service, operation, { times: 1 });
     if (fault === 'reset-before') faults.resetBefore(service, operation, { times: 1 });
     if (fault === 'lost-after') faults.loseAnswer(service, operation, { times: 1 });
+    if (fault === 'persistent-5xx') faults.serverError(service, operation);
+    // Held longer than the SDK's request timeout (lambdas/aws/client-options.ts, 6 s by default), then dropped.
+    if (fault === 'hang') faults.hang(service, operation, { times: 1, hangMs: 8_000 });
 
     // Act
     await detector.advance({ withinMs: 30 * 60_000 });
