@@ -210,13 +210,21 @@ async function runStart(command: StartCommand, io: CliIo): Promise<number> {
   return follow(client, executionArn, command.intervalSeconds, io, json);
 }
 
-async function runStatus(command: StatusCommand, io: CliIo): Promise<number> {
+/** The execution a command names (an ARN, or a name in the project's state machine), and a client in its Region. */
+async function executionOf(
+  command: StatusCommand | AbortCommand,
+  io: CliIo,
+): Promise<{ client: ReturnType<CliIo['createClient']>; executionArn: string; json: boolean }> {
   const givenArn = isExecutionArn(command.execution) ? command.execution : undefined;
   const region = regionFor(command.global, io.env, givenArn);
   const client = io.createClient(region);
   const executionArn =
     givenArn ?? executionArnFor(await resolveStateMachine(command.global, io.env, client, region), command.execution);
-  const json = command.global.json === true;
+  return { client, executionArn, json: command.global.json === true };
+}
+
+async function runStatus(command: StatusCommand, io: CliIo): Promise<number> {
+  const { client, executionArn, json } = await executionOf(command, io);
   if (command.follow) {
     println(json ? io.stderr : io.stdout, `Following ${executionArn}`);
     return follow(client, executionArn, command.intervalSeconds, io, json);
@@ -316,12 +324,7 @@ function runVersion(command: VersionCommand, io: CliIo): Promise<number> {
  * takes the lock over, since its holder is no longer RUNNING.
  */
 async function runAbort(command: AbortCommand, io: CliIo): Promise<number> {
-  const givenArn = isExecutionArn(command.execution) ? command.execution : undefined;
-  const region = regionFor(command.global, io.env, givenArn);
-  const client = io.createClient(region);
-  const executionArn =
-    givenArn ?? executionArnFor(await resolveStateMachine(command.global, io.env, client, region), command.execution);
-  const json = command.global.json === true;
+  const { client, executionArn, json } = await executionOf(command, io);
   const view = await describeExecution(client, executionArn);
   if (view.status !== 'RUNNING') {
     if (json) printJson(io.stdout, { executionArn, name: view.name, stopped: false, status: view.status });

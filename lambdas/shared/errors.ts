@@ -41,9 +41,8 @@ export class ConfigurationError extends RollbackError {
   public override name = 'ConfigurationError' as const;
 }
 
-/** An AWS call failed in a way that a later retry may fix: throttling, 5xx, network. */
-export class TransientAwsError extends RollbackError {
-  public override name = 'TransientAwsError' as const;
+/** An AWS call that failed in a way a later retry may fix: its message starts with the operation. */
+abstract class RetryableAwsError extends RollbackError {
   public override readonly transient = true;
   public constructor(
     public readonly operation: string,
@@ -54,22 +53,19 @@ export class TransientAwsError extends RollbackError {
   }
 }
 
+/** An AWS call failed in a way that a later retry may fix: throttling, 5xx, network. */
+export class TransientAwsError extends RetryableAwsError {
+  public override name = 'TransientAwsError' as const;
+}
+
 /**
  * AWS refused a call for its request rate (ThrottlingException, 429, ...): transient like
  * TransientAwsError, but with a larger retry budget of its own in the ASL, because under a burst
  * (many services rolled back at once) the account's token bucket refills only at its sustained rate
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/request-throttling.html).
  */
-export class ThrottledAwsError extends RollbackError {
+export class ThrottledAwsError extends RetryableAwsError {
   public override name = 'ThrottledAwsError' as const;
-  public override readonly transient = true;
-  public constructor(
-    public readonly operation: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(`${operation}: ${message}`, options);
-  }
 }
 
 /** An AWS call failed for good (access denied, invalid parameter, ...). */
