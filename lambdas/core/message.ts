@@ -717,6 +717,20 @@ const STEPS_BEFORE_ANY_CHANGE = new Set(['Prepare', 'ResolveTarget', 'RegisterTa
  * runtime errors: the rollback is under way or done, this execution just could not confirm it.
  * Saying "failed" or "degraded" here would be untrue (the service may well be back and healthy).
  */
+/** The "What failed" lines of a failure or unconfirmed notification: the step, the error, its message, what changed. */
+function whatFailed(state: Partial<RollbackState>, step: string, errorName: string, changed: string): string[] {
+  const failure: Partial<FailureRecord> = state.failure ?? {};
+  const cause = parseCause(failure.cause);
+  return [
+    '',
+    'What failed',
+    ...line('Step', step),
+    ...line('Error', failure.error === undefined || failure.error === errorName ? errorName : `${errorName} (${failure.error})`),
+    ...line('Message', withoutArns(cause.errorMessage)),
+    ...line('Changed', changed),
+  ];
+}
+
 function unconfirmedText(
   state: Partial<RollbackState>,
   name: string,
@@ -726,8 +740,6 @@ function unconfirmedText(
   changed: string,
   options: MessageOptions,
 ): KindText {
-  const failure: Partial<FailureRecord> = state.failure ?? {};
-  const cause = parseCause(failure.cause);
   const revision = shortTaskDefinition(deployment.taskDefinitionArn);
   const stability = state.stability;
   const seen = stability === undefined ? '' : ` When last seen: ${stability.runningCount}/${stability.desiredCount} running.`;
@@ -740,14 +752,7 @@ function unconfirmedText(
       `Look at deployment ${deployment.deploymentId} (links below): COMPLETED with its targets healthy means ${name} is back on ${revision} and nothing else is needed.`,
       `If it failed, roll back further by hand (ecs-rollback start) once ${errorName} has passed.`,
     ],
-    details: [
-      '',
-      'What failed',
-      ...line('Step', step),
-      ...line('Error', failure.error === undefined || failure.error === errorName ? errorName : `${errorName} (${failure.error})`),
-      ...line('Message', withoutArns(cause.errorMessage)),
-      ...line('Changed', changed),
-    ],
+    details: whatFailed(state, step, errorName, changed),
   };
 }
 
@@ -830,15 +835,7 @@ function failureText(state: Partial<RollbackState>, service: string | undefined,
         : []),
       ...(deployment === undefined ? stoppedStep(state).filter(() => stoppedTasksOf(state).length > 0) : []),
     ],
-    details: [
-      '',
-      'What failed',
-      ...line('Step', step),
-      ...line('Error', failure.error === undefined || failure.error === errorName ? errorName : `${errorName} (${failure.error})`),
-      ...line('Message', withoutArns(cause.errorMessage)),
-      ...line('Changed', changed),
-      ...line('Input', inputExcerpt),
-    ],
+    details: [...whatFailed(state, step, errorName, changed), ...line('Input', inputExcerpt)],
   };
 }
 
