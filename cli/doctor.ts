@@ -15,7 +15,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { healthUrlProblem, redactUrl } from '../lambdas/core/url-safety';
 import type { ServiceConfig } from '../lambdas/shared/types';
 import { healthCheckTimes } from '../local/stand-in/aws-timings';
-import { type AwsConfigFor, awsErrorName, awsRead, type Deployment } from './deployment';
+import { type AwsConfigFor, awsErrorName, awsRead, type ConstructResource, type Deployment } from './deployment';
 
 /** How a check came out. */
 export type FindingStatus = 'ok' | 'warn' | 'fail';
@@ -412,23 +412,39 @@ async function checkStack(deployment: Deployment, clients: Clients, region: stri
     add('services-config', 'ok', `${deployment.services.length} watched service(s): ${deployment.services.map((s) => `${s.cluster}/${s.service}`).join(', ')}`);
   }
 
+  const detector = detectorResources(deployment);
+  /** The detector rules' event patterns, for the detector check (undefined: a rule could not be read). */
+  const detectorPatterns: (string | undefined)[] = [];
   for (const rule of deployment.resources.filter((r) => r.type === 'AWS::Events::Rule')) {
+    const lockRelease = /LockRelease/.test(rule.logicalId);
+    const toDetector = detector.rules.includes(rule);
+    const expected = lockRelease ? 'the ReleaseLock function' : toDetector ? 'the task-stop detector function' : 'the state machine';
     try {
       const described = await awsRead('EventBridge.DescribeRule', () => clients.events.send(new DescribeRuleCommand({ Name: rule.physicalId })));
       const targets = await awsRead('EventBridge.ListTargetsByRule', () => clients.events.send(new ListTargetsByRuleCommand({ Rule: rule.physicalId })));
-      const lockRelease = /LockRelease/.test(rule.logicalId);
-      const target = (targets.Targets ?? []).find((t) => (lockRelease ? /:lambda:.*ReleaseLock/.test(t.Arn ?? '') || /:function:/.test(t.Arn ?? '') : t.Arn === deployment.stateMachineArn));
+      if (toDetector) detectorPatterns.push(described.State === 'ENABLED' ? (described.EventPattern ?? '{}') : undefined);
+      const target = (targets.Targets ?? []).find((t) =>
+        lockRelease
+          ? /:lambda:.*ReleaseLock/.test(t.Arn ?? '') || /:function:/.test(t.Arn ?? '')
+          : toDetector
+            ? detector.function !== undefined && (t.Arn ?? '').split(':')[6] === detector.function.physicalId
+            : t.Arn === deployment.stateMachineArn,
+      );
+      const what = toDetector ? 'its stopped tasks are never counted' : 'its events never start a rollback';
       if (described.State !== 'ENABLED') {
-        add('rule', 'fail', `rule ${rule.physicalId} is ${described.State}: its events never start a rollback`, `aws events enable-rule --name ${rule.physicalId}`);
+        add('rule', 'fail', `rule ${rule.physicalId} is ${described.State}: ${what}`, `aws events enable-rule --name ${rule.physicalId}`);
       } else if (target === undefined) {
-        add('rule', 'fail', `rule ${rule.physicalId} does not target ${lockRelease ? 'the ReleaseLock function' : 'the state machine'}`, `cdk deploy the stack again: ${console_.rule(region, rule.physicalId)}`);
+        add('rule', 'fail', `rule ${rule.physicalId} does not target ${expected}: ${what}`, `cdk deploy the stack again: ${console_.rule(region, rule.physicalId)}`);
       } else {
-        add('rule', 'ok', `rule ${rule.physicalId} is enabled and targets ${lockRelease ? 'ReleaseLock' : 'the state machine'}${target.DeadLetterConfig?.Arn === undefined ? '' : ' (with a DLQ)'}`);
+        const short = lockRelease ? 'ReleaseLock' : toDetector ? 'the task-stop detector' : 'the state machine';
+        add('rule', 'ok', `rule ${rule.physicalId} is enabled and targets ${short}${target.DeadLetterConfig?.Arn === undefined ? '' : ' (with a DLQ)'}`);
       }
     } catch (error) {
+      if (toDetector) detectorPatterns.push(undefined);
       add('rule', 'fail', `cannot read rule ${rule.physicalId}: ${errorText(error)}`, 'give the caller events:DescribeRule and events:ListTargetsByRule');
     }
   }
+  out.push(...(await checkDetector(deployment, detector, detectorPatterns, clients, region, project)));
 
   const queueUrl = deployment.outputs['DeadLetterQueueUrl'] ?? deployment.resources.find((r) => r.type === 'AWS::SQS::Queue' && /DeadLetterQueue/.test(r.logicalId))?.physicalId;
   if (queueUrl !== undefined) {
@@ -485,6 +501,146 @@ async function checkStack(deployment: Deployment, clients: Clients, region: stri
     add('executions', 'warn', `cannot list executions: ${errorText(error)}`, 'give the caller states:ListExecutions');
   }
   return out;
+}
+
+/** The task-stop detector's resources in the stack, by the logical ids lib/constructs/detector.ts gives them. */
+interface DetectorResources {
+  readonly function?: ConstructResource;
+  readonly role?: ConstructResource;
+  readonly rules: readonly ConstructResource[];
+}
+
+/** The logical ids CloudFormation gives the detector's function, role and rules (a synth test holds them to the construct). */
+export const DETECTOR_LOGICAL_IDS = {
+  function: /TaskStopDetectorFunction[0-9A-F]{8}$/,
+  role: /TaskStopDetectorRole[0-9A-F]{8}$/,
+  rule: /TaskStopDetectorTaskStopped\d+[0-9A-F]{8}$/,
+} as const;
+
+function detectorResources(deployment: Deployment): DetectorResources {
+  const at = (type: string, pattern: RegExp) => deployment.resources.filter((r) => r.type === type && pattern.test(r.logicalId));
+  return {
+    function: at('AWS::Lambda::Function', DETECTOR_LOGICAL_IDS.function)[0],
+    role: at('AWS::IAM::Role', DETECTOR_LOGICAL_IDS.role)[0],
+    rules: at('AWS::Events::Rule', DETECTOR_LOGICAL_IDS.rule),
+  };
+}
+
+/** What the task-stop detector calls (lib/constructs/detector.ts grants these; a test holds them together). */
+export function detectorNeeds(
+  services: readonly Pick<ServiceConfig, 'cluster' | 'service'>[],
+  where: { region: string; account: string; tableArn: string | undefined; stateMachineArn: string },
+): { action: string; resource: string }[] {
+  return [
+    ...services.map((s) => ({ action: 'ecs:DescribeServices', resource: `arn:aws:ecs:${where.region}:${where.account}:service/${s.cluster}/${s.service}` })),
+    ...(where.tableArn === undefined ? [] : ['dynamodb:GetItem', 'dynamodb:UpdateItem'].map((action) => ({ action, resource: where.tableArn! }))),
+    { action: 'states:StartExecution', resource: where.stateMachineArn },
+  ];
+}
+
+/** The cluster name of `arn:aws:ecs:<region>:<account>:cluster/<name>`, or the text itself. */
+const clusterName = (clusterArn: string): string => clusterArn.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\//, '');
+
+/** The watched services no enabled detector rule delivers (cluster/service), from the rules' patterns. */
+function servicesNotDetected(services: readonly ServiceConfig[], patterns: readonly string[]): string[] {
+  const delivered = new Set<string>();
+  for (const text of patterns) {
+    let detail: { clusterArn?: unknown; group?: unknown };
+    try {
+      detail = ((JSON.parse(text) as { detail?: unknown }).detail ?? {}) as typeof detail;
+    } catch {
+      continue;
+    }
+    const clusters = [detail.clusterArn ?? []].flat().filter((c): c is string => typeof c === 'string').map(clusterName);
+    const groups = [detail.group ?? []].flat().filter((g): g is string => typeof g === 'string' && g.startsWith('service:'));
+    for (const cluster of clusters) for (const group of groups) delivered.add(`${cluster}/${group.slice('service:'.length)}`);
+  }
+  return services.map((s) => `${s.cluster}/${s.service}`).filter((name) => !delivered.has(name));
+}
+
+/**
+ * The task-stop detector (taskStopDetector in the configuration): off, or its rules deliver every
+ * watched service's stopping tasks and its role may read the services, count in the state table
+ * and start the state machine (iam:SimulatePrincipalPolicy).
+ */
+async function checkDetector(
+  deployment: Deployment,
+  detector: DetectorResources,
+  patterns: readonly (string | undefined)[],
+  clients: Clients,
+  region: string,
+  project: string,
+): Promise<Finding[]> {
+  const check = 'task-stop-detector';
+  if (detector.function === undefined) {
+    return [
+      finding(
+        check,
+        'ok',
+        project,
+        "off (taskStopDetector.enabled is false): bad versions are caught by ECS's circuit breaker and the alarms only, not from their stopped tasks",
+      ),
+    ];
+  }
+  if (detector.rules.length === 0) {
+    return [finding(check, 'fail', project, `function ${detector.function.physicalId} is deployed but no rule feeds it stopped tasks`, 'cdk deploy the stack again')];
+  }
+  if (patterns.some((p) => p === undefined)) {
+    return [finding(check, 'fail', project, 'a detector rule is disabled or unreadable (see the rule findings): stopped tasks of its services are not counted', 'fix the rule findings above')];
+  }
+  const services = deployment.services ?? [];
+  const missing = servicesNotDetected(services, patterns as string[]);
+  if (missing.length > 0) {
+    return [
+      finding(
+        check,
+        'fail',
+        project,
+        `no detector rule delivers the stopped tasks of ${missing.join(', ')}: a bad version of ${missing.length === 1 ? 'it' : 'them'} is caught by the circuit breaker and the alarms only`,
+        'cdk deploy the stack again (the rules are generated from the watched services)',
+      ),
+    ];
+  }
+  if (detector.role === undefined) {
+    return [finding(check, 'warn', project, "the detector's role was not found in the stack: its permissions were not simulated", 'run doctor with a caller that may call cloudformation:ListStackResources')];
+  }
+  const roleArn = `arn:aws:iam::${deployment.account}:role/${detector.role.physicalId}`;
+  const tableArn = deployment.tableName === undefined ? undefined : `arn:aws:dynamodb:${region}:${deployment.account}:table/${deployment.tableName}`;
+  const needs = detectorNeeds(services, { region, account: deployment.account, tableArn, stateMachineArn: deployment.stateMachineArn });
+  const denied: string[] = [];
+  const byResource = new Map<string, string[]>();
+  for (const { action, resource } of needs) byResource.set(resource, [...(byResource.get(resource) ?? []), action]);
+  try {
+    for (const [resource, actions] of byResource) {
+      const result = await awsRead('IAM.SimulatePrincipalPolicy', () =>
+        clients.iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn: roleArn, ActionNames: actions, ResourceArns: [resource] })),
+      );
+      for (const evaluation of result.EvaluationResults ?? []) {
+        if (evaluation.EvalDecision !== 'allowed') denied.push(`${evaluation.EvalActionName} on ${evaluation.EvalResourceName} (${evaluation.EvalDecision})`);
+      }
+    }
+  } catch (error) {
+    return [finding(check, 'warn', project, `cannot simulate the detector's policy: ${errorText(error)}`, 'give the caller iam:SimulatePrincipalPolicy on the roles of the stack')];
+  }
+  if (denied.length > 0) {
+    return [
+      finding(
+        check,
+        'fail',
+        project,
+        `the detector may not do what a detection needs: ${denied.join('; ')}`,
+        'cdk deploy the stack again (the construct grants these); if a permissions boundary or SCP denies them, allow them there',
+      ),
+    ];
+  }
+  return [
+    finding(
+      check,
+      'ok',
+      project,
+      `on: ${detector.rules.length} rule(s) deliver the stopped tasks of all ${services.length} watched service(s) to ${detector.function.physicalId}, whose role may read them, count and start the state machine`,
+    ),
+  ];
 }
 
 /** True when a key policy allows the CloudWatch service principal kms:Decrypt and kms:GenerateDataKey*. */

@@ -7,6 +7,7 @@
  * for more than the stack grants fails on the healthy setup).
  */
 import { PROJECT_TAG_KEY } from '../../lambdas/shared/config';
+import { taskStopPattern } from '../../lib/constructs/detector';
 import { type PermissionInputs, taskGrants } from '../../lib/permissions';
 import { TASK_FUNCTIONS, type TaskFunctionId } from '../../statemachine/definition';
 import type { PolicyStatementRecord, StackResourceRecord } from '../stand-in/index';
@@ -23,9 +24,11 @@ export interface DeployedStack {
   readonly deadLetterQueueUrl: string;
   readonly operationsTopicArn: string;
   readonly operationsKeyId: string;
-  readonly ruleNames: { readonly deploymentFailed: string; readonly alarmStateChange: string; readonly lockRelease: string };
+  readonly ruleNames: { readonly deploymentFailed: string; readonly alarmStateChange: string; readonly lockRelease: string; readonly taskStopped?: string };
   readonly roleArns: Readonly<Record<TaskFunctionId, string>>;
   readonly functionArns: Readonly<Record<TaskFunctionId, string>>;
+  /** The task-stop detector's function and role ARNs; absent when deployed without it. */
+  readonly detector?: { readonly functionArn: string; readonly roleArn: string };
 }
 
 /** Options of {@link deployStack}. */
@@ -36,6 +39,8 @@ export interface DeployStackOptions {
   readonly constructPrefix?: string;
   /** The value of the construct's project tag on the state machine. @default the world's project */
   readonly projectTag?: string;
+  /** Deploy the task-stop detector (its function, role and rule), as `taskStopDetector.enabled` does. @default true */
+  readonly detector?: boolean;
 }
 
 /** A CDK-looking logical id hash (8 hex digits, stable per name). */
@@ -185,6 +190,43 @@ export function deployStack(world: World, options: DeployStackOptions = {}): Dep
     eventPattern: JSON.stringify({ source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'] }),
     targets: [{ id: 'Target0', arn: functionArns.ReleaseLock, deadLetterArn: queueArn }],
   });
+  let detector: DeployedStack['detector'];
+  let taskStopped: string | undefined;
+  if (options.detector !== false) {
+    // As lib/constructs/detector.ts deploys it: a function fed by one rule per watched cluster, whose
+    // role reads the watched services, counts in the state table and starts the state machine.
+    const roleName = `${stackName}-TaskStopDetectorRole-${hash('detector-role')}`.slice(0, 64);
+    const functionName = `${stackName}-TaskStopDetectorFunction-${hash('detector')}`.slice(0, 64);
+    detector = { functionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`, roleArn: `arn:aws:iam::${accountId}:role/${roleName}` };
+    taskStopped = `${stackName}-TaskStopDetectorTaskStopped0-${hash('ts')}`;
+    stackResources.push(
+      { logicalId: logical('TaskStopDetectorRole'), physicalId: roleName, type: 'AWS::IAM::Role' },
+      { logicalId: logical('TaskStopDetectorFunction'), physicalId: functionName, type: 'AWS::Lambda::Function' },
+      { logicalId: logical('TaskStopDetectorTaskStopped0'), physicalId: taskStopped, type: 'AWS::Events::Rule' },
+    );
+    resources.roles.set(detector.roleArn, {
+      arn: detector.roleArn,
+      statements: [
+        { effect: 'Allow', actions: ['ecs:DescribeServices'], resources: world.services.map((s) => `arn:aws:ecs:${region}:${accountId}:service/${s.cluster}/${s.service}`) },
+        { effect: 'Allow', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [tableArn] },
+        { effect: 'Allow', actions: ['states:StartExecution'], resources: [sfn.stateMachineArn] },
+      ],
+    });
+    const clusters = [...new Set(world.services.map((s) => s.cluster))];
+    if (clusters.length !== 1) throw new Error('deployStack: the detector rule is modelled for one cluster');
+    const pattern = taskStopPattern(
+      `arn:aws:ecs:${region}:${accountId}:cluster/${clusters[0]}`,
+      world.services.map((s) => s.service),
+    );
+    resources.rules.set(taskStopped, {
+      name: taskStopped,
+      arn: ruleArn(taskStopped),
+      state: 'ENABLED',
+      // CloudFormation's EventPattern spells CDK's detailType as detail-type.
+      eventPattern: JSON.stringify({ source: pattern.source, 'detail-type': pattern.detailType, detail: pattern.detail }),
+      targets: [{ id: 'Target0', arn: detector.functionArn, deadLetterArn: queueArn }],
+    });
+  }
   const keyArn = (id: string) => `arn:aws:kms:${region}:${accountId}:key/${id}`;
   resources.keys.set(operationsKeyId, { keyId: operationsKeyId, arn: keyArn(operationsKeyId), policy: KEY_POLICY_FOR_CLOUDWATCH(accountId) });
   resources.keys.set(topicKeyId, { keyId: topicKeyId, arn: keyArn(topicKeyId), policy: KEY_POLICY_FOR_CLOUDWATCH(accountId) });
@@ -195,8 +237,9 @@ export function deployStack(world: World, options: DeployStackOptions = {}): Dep
     deadLetterQueueUrl,
     operationsTopicArn,
     operationsKeyId,
-    ruleNames,
+    ruleNames: { ...ruleNames, ...(taskStopped === undefined ? {} : { taskStopped }) },
     roleArns,
     functionArns,
+    ...(detector === undefined ? {} : { detector }),
   };
 }

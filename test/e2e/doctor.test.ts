@@ -65,10 +65,13 @@ describe('ecs-rollback doctor on the stand-in', () => {
       'alarm',
       'lock',
       'permissions',
+      'task-stop-detector',
     ]) {
       expect(checks, `check ${check}`).toContain(check);
     }
-    expect(of(result.findings, 'rule')).toHaveLength(3);
+    expect(of(result.findings, 'rule')).toHaveLength(4);
+    expect(of(result.findings, 'rule').find((f) => f.message.includes('TaskStopDetectorTaskStopped0'))?.message).toContain('targets the task-stop detector (with a DLQ)');
+    expect(of(result.findings, 'task-stop-detector')[0]?.message).toMatch(/^on: 1 rule\(s\) deliver the stopped tasks of all 1 watched service\(s\) to riderapp-ecs-auto-rollback-TaskStopDetectorFunction-/);
     expect(of(result.findings, 'containers')[0]?.message).toContain('rolled back: riderapp');
     expect(of(result.findings, 'target-group')[0]?.message).toContain('healthy 20-30 s after registration');
     expect(result.text).toMatch(/^OK {4}riderapp-cluster\/riderapp-service {2}circuit-breaker: circuit breaker on, its rollback off/m);
@@ -319,8 +322,76 @@ describe('ecs-rollback doctor on the stand-in', () => {
     });
     expect(rules.find((f) => f.message.includes(stack.ruleNames.alarmStateChange))).toMatchObject({
       status: 'fail',
-      message: `rule ${stack.ruleNames.alarmStateChange} does not target the state machine`,
+      message: `rule ${stack.ruleNames.alarmStateChange} does not target the state machine: its events never start a rollback`,
     });
+  });
+
+  it('fails a detector rule that no longer targets the detector function, and the detector with it', async () => {
+    const { world, stack } = await deployed();
+    const rule = world.standIn.account.rules.get(stack.ruleNames.taskStopped!)!;
+    rule.targets.splice(0, 1, { id: 'Target0', arn: stack.functionArns.ReleaseLock });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'rule').find((f) => f.message.includes(stack.ruleNames.taskStopped!))).toMatchObject({
+      status: 'fail',
+      message: `rule ${stack.ruleNames.taskStopped} does not target the task-stop detector function: its stopped tasks are never counted`,
+    });
+    expect(result.code).toBe(6);
+  });
+
+  it('fails the detector when its rule is disabled or does not deliver a watched service, naming the service', async () => {
+    const { world, stack } = await deployed();
+    const rules = world.standIn.account.rules;
+    const original = rules.get(stack.ruleNames.taskStopped!)!;
+    const pattern = JSON.parse(original.eventPattern) as { detail: { group: string[] } };
+    pattern.detail.group = ['service:another-service'];
+    rules.set(original.name, { ...original, eventPattern: JSON.stringify(pattern) });
+
+    const missing = await doctor(world);
+    rules.set(original.name, { ...original, state: 'DISABLED' });
+    const disabled = await doctor(world);
+
+    expect(of(missing.findings, 'task-stop-detector')[0]).toMatchObject({ status: 'fail', subject: 'riderapp' });
+    expect(of(missing.findings, 'task-stop-detector')[0]?.message).toContain(`no detector rule delivers the stopped tasks of ${SERVICE}`);
+    expect(missing.code).toBe(6);
+    expect(of(disabled.findings, 'rule').find((f) => f.message.includes(stack.ruleNames.taskStopped!))).toMatchObject({
+      status: 'fail',
+      message: `rule ${stack.ruleNames.taskStopped} is DISABLED: its stopped tasks are never counted`,
+    });
+    expect(of(disabled.findings, 'task-stop-detector')[0]).toMatchObject({ status: 'fail' });
+  });
+
+  it('fails the detector when its role may not start the state machine, naming the action and the state machine', async () => {
+    const { world, stack } = await deployed();
+    const role = world.standIn.account.roles.get(stack.detector!.roleArn)!;
+    role.statements.splice(
+      role.statements.findIndex((s) => s.actions.includes('states:StartExecution')),
+      1,
+    );
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'task-stop-detector')[0]).toMatchObject({ status: 'fail' });
+    expect(of(result.findings, 'task-stop-detector')[0]?.message).toBe(
+      `the detector may not do what a detection needs: states:StartExecution on ${stack.stateMachineArn} (implicitDeny)`,
+    );
+  });
+
+  it('says the detector is off when the stack was deployed without it (taskStopDetector.enabled false)', async () => {
+    const world = await worlds.start();
+    const tg = world.model.findTargetGroup(world.riderapp!.targetGroupArn) as { healthCheckIntervalSeconds: number; healthyThresholdCount: number };
+    tg.healthCheckIntervalSeconds = 10;
+    tg.healthyThresholdCount = 3;
+    deployStack(world, { detector: false });
+
+    const result = await doctor(world);
+
+    expect(of(result.findings, 'task-stop-detector')).toEqual([
+      expect.objectContaining({ status: 'ok', message: expect.stringMatching(/^off \(taskStopDetector.enabled is false\)/) }),
+    ]);
+    expect(of(result.findings, 'rule')).toHaveLength(3);
+    expect(result.code).toBe(0);
   });
 
   it("fails when the operations topic's key does not let CloudWatch publish", async () => {

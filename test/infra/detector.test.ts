@@ -1,8 +1,10 @@
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DETECTOR_LOGICAL_IDS, detectorNeeds } from '../../cli/doctor';
 import { taskStopPatterns } from '../../lib/constructs/detector';
 import { eventPatternSize } from '../../lib/event-patterns';
 import { AWS_LIMITS } from '../../lib/limits';
+import { evaluate } from '../../local/stand-in/account';
 import { matchesEventPattern } from '../helpers/event-pattern';
 import { taskStopEvent } from '../helpers/task-events';
 import { ACCOUNT, RIDERAPP_CONTEXT, REGION, resolveIntrinsics, SERVICE_ARN, type Synthesized, synthesize } from './support';
@@ -99,6 +101,32 @@ describe('the task-stop detector function', () => {
       'xray:PutTraceSegments': ['*'],
       'xray:PutTelemetryRecords': ['*'],
     });
+  });
+
+  it('allows everything ecs-rollback doctor simulates for it, and carries the logical ids doctor finds it by', () => {
+    // Prepare
+    const policy = resourceAt(synth, 'TaskStopDetector/Role/DefaultPolicy/Resource');
+    const statements = (resolveIntrinsics(policy.Properties.PolicyDocument) as { Statement: Statement[] }).Statement.map((s) => ({
+      effect: 'Allow' as const,
+      actions: [s.Action].flat(),
+      resources: [s.Resource].flat() as string[],
+    }));
+    const needs = detectorNeeds([{ cluster: 'riderapp-cluster', service: 'riderapp-service' }], {
+      region: REGION,
+      account: ACCOUNT,
+      tableArn: `<${logicalIdAt(synth, 'State/Table/Resource')}.Arn>`,
+      stateMachineArn: `<${logicalIdAt(synth, 'Workflow/StateMachine/Resource')}>`,
+    });
+
+    // Act
+    const denied = needs.filter(({ action, resource }) => evaluate({ arn: 'detector', statements }, action, resource) !== 'allowed');
+
+    // Assess
+    expect(needs.map((n) => n.action)).toEqual(['ecs:DescribeServices', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'states:StartExecution']);
+    expect(denied).toEqual([]);
+    expect(logicalIdAt(synth, 'TaskStopDetector/Function/Resource')).toMatch(DETECTOR_LOGICAL_IDS.function);
+    expect(logicalIdAt(synth, 'TaskStopDetector/Role/Resource')).toMatch(DETECTOR_LOGICAL_IDS.role);
+    expect(logicalIdAt(synth, 'TaskStopDetector/TaskStopped0/Resource')).toMatch(DETECTOR_LOGICAL_IDS.rule);
   });
 
   it('gets K, the window and notify-only from taskStopDetector', () => {
