@@ -26,6 +26,7 @@ import {
 } from '../core/task-stops';
 import { ValidationError } from '../shared/errors';
 import { isRecord } from '../shared/narrow';
+import type { TaskStopsEvidence } from '../shared/types';
 
 
 /** What the detector did with one event. */
@@ -65,18 +66,9 @@ export interface TaskStopsDetectedEvent {
 }
 
 /** The evidence a task-stops start carries. */
-export interface TaskStopsDetail {
+export interface TaskStopsDetail extends TaskStopsEvidence {
   readonly cluster: string;
   readonly service: string;
-  readonly deploymentId: string;
-  readonly taskDefinitionArn: string;
-  readonly deploymentStartedAt: string;
-  /** The deployment's rollout state when the threshold was reached. */
-  readonly rolloutState?: string;
-  readonly threshold: number;
-  readonly windowMinutes: number;
-  readonly notifyOnly: boolean;
-  readonly stops: readonly StopEvidence[];
 }
 
 /** What the detector reads and writes. */
