@@ -13,8 +13,9 @@ export interface SnsMessage {
   /**
    * The message for HTTPS subscribers (e.g. Amazon Q Developer in chat applications, which
    * subscribes to the topic over HTTPS). When set, one Publish carries both, with
-   * `MessageStructure=json`: {"default": body, "email": body, "https": https}.
-   * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+   * `MessageStructure=json`: {"default": body, "https": https}. Email (and every protocol without
+   * its own key) gets `default`, so the body is not repeated under `email`: it would double the
+   * message against Publish's 256 KiB limit. https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
    */
   readonly https?: string;
   /**
@@ -29,7 +30,7 @@ export interface SnsMessage {
 export function messagePayload(message: SnsMessage): { readonly Message: string; readonly MessageStructure?: 'json' } {
   if (message.https === undefined) return { Message: message.body };
   return {
-    Message: JSON.stringify({ default: message.body, email: message.body, https: message.https }),
+    Message: JSON.stringify({ default: message.body, https: message.https }),
     MessageStructure: 'json',
   };
 }
