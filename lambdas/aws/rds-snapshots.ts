@@ -2,28 +2,23 @@
  * RDS look-ups for the database advice: the project's DB instances and the newest automated
  * snapshot of each taken before a time. Read-only: nothing here restores anything.
  */
-import {
-  type DBInstance,
-  DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand,
-  RDSClient,
-} from '@aws-sdk/client-rds';
 import type { DatabaseSnapshotFinding, SnapshotRef } from '../core/advisory';
 import { awsCall } from './call';
 import { sdkClientOptions } from './client-options';
+import { type DbInstanceSummary, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RdsReadClient } from './rds-read-client';
 
-let defaultClient: RDSClient | undefined;
+let defaultClient: RdsReadClient | undefined;
 
-/** The RDS client, created once per container on first use. */
-export function rdsClient(): RDSClient {
-  defaultClient ??= new RDSClient(sdkClientOptions('read'));
+/** The RDS client (the slim read client: lambdas/aws/rds-read-client.ts says why), created once per container on first use. */
+export function rdsClient(): RdsReadClient {
+  defaultClient ??= new RdsReadClient(sdkClientOptions('read'));
   return defaultClient;
 }
 
 /** DB instances whose identifier contains the project name (the seed's `contains(DBInstanceIdentifier, project)`). */
-export async function findProjectDbInstances(project: string, client: RDSClient = rdsClient()): Promise<DBInstance[]> {
+export async function findProjectDbInstances(project: string, client: RdsReadClient = rdsClient()): Promise<DbInstanceSummary[]> {
   const needle = project.toLowerCase();
-  const found: DBInstance[] = [];
+  const found: DbInstanceSummary[] = [];
   let marker: string | undefined;
   do {
     const page = await awsCall('DescribeDBInstances', () =>
@@ -41,7 +36,7 @@ export async function findProjectDbInstances(project: string, client: RDSClient 
 export async function newestAutomatedSnapshotBefore(
   dbInstanceIdentifier: string,
   before: Date,
-  client: RDSClient = rdsClient(),
+  client: RdsReadClient = rdsClient(),
 ): Promise<SnapshotRef | undefined> {
   let newest: { identifier: string; createdAt: Date } | undefined;
   let marker: string | undefined;
@@ -77,7 +72,7 @@ export async function newestAutomatedSnapshotBefore(
 export async function findDatabaseSnapshots(
   project: string,
   before: Date,
-  client: RDSClient = rdsClient(),
+  client: RdsReadClient = rdsClient(),
 ): Promise<DatabaseSnapshotFinding[]> {
   const findings: DatabaseSnapshotFinding[] = [];
   for (const instance of await findProjectDbInstances(project, client)) {

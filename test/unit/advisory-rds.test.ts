@@ -1,11 +1,11 @@
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient, RDSServiceException } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RdsReadClient, RdsServiceException } from '../../lambdas/aws/rds-read-client';
 import { findDatabaseSnapshots, newestAutomatedSnapshotBefore } from '../../lambdas/aws/rds-snapshots';
 import { AwsCallError, ThrottledAwsError } from '../../lambdas/shared/errors';
 
-const rdsMock = mockClient(RDSClient);
-const client = new RDSClient({ region: 'us-east-1' });
+const rdsMock = mockClient(RdsReadClient);
+const client = new RdsReadClient({ region: 'us-east-1' });
 const DEPLOYMENT_STARTED = new Date('2025-03-04T10:05:00Z');
 
 function snapshot(id: string, created: string, status = 'available') {
@@ -99,7 +99,7 @@ describe('RDS snapshots for the database advice', () => {
     ['Throttling', 'client', 400, ThrottledAwsError],
   ] as const)('maps an RDS %s error to %O', async (name, fault, status, errorClass) => {
     // Prepare
-    rdsMock.on(DescribeDBInstancesCommand).rejects(new RDSServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message: 'no' }));
+    rdsMock.on(DescribeDBInstancesCommand).rejects(new RdsServiceException({ name, $fault: fault, $metadata: { httpStatusCode: status }, message: 'no' }));
 
     // Act
     const result = findDatabaseSnapshots('riderapp', DEPLOYMENT_STARTED, client);

@@ -1,7 +1,7 @@
-import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RdsReadClient } from '../../lambdas/aws/rds-read-client';
 import { REASONS } from '../../lambdas/core/reasons';
 import { deps, handler } from '../../lambdas/notify/handler';
 import { adviceProject, notify } from '../../lambdas/notify/notify';
@@ -15,7 +15,7 @@ const TOPIC_ARN = vi.hoisted(() => {
 });
 
 const snsMock = mockClient(SNSClient);
-const rdsMock = mockClient(RDSClient);
+const rdsMock = mockClient(RdsReadClient);
 
 const ACCOUNT = '111122223333';
 const TD = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition`;
