@@ -1,28 +1,44 @@
 /**
- * Figure 3: each Lambda bundle as the CDK app builds it (the synth's asset, esbuild with BUNDLING),
+ * Figure 3: each Lambda bundle as the CDK app builds it (the synth's asset, esbuild with BUNDLING):
+ * the eight Tasks' functions and the task-stop detector's,
  * its size raw and gzip, and its module load time (median of fresh `node` processes, measured
  * inside the child around a dynamic import as the CPU time the process spent on it,
  * process.cpuUsage(): a load is single-threaded work, and unlike the elapsed time its CPU time does
  * not grow when other processes share the machine's cores), beside the same handler bundled
- * naively: unminified, @aws-sdk/* left external so node loads the SDK from node_modules.
+ * naively: unminified, @aws-sdk/* and @smithy/* left external so node loads the SDK from node_modules.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { BUNDLING } from '../lib/constructs/functions';
 import { TASK_FUNCTIONS, type TaskFunctionId } from '../statemachine/definition';
-import { esbuildOptionsFrom, PROJECT_ROOT } from '../local/harness/bundles';
+import { DETECTOR_DIR, esbuildOptionsFrom, PROJECT_ROOT } from '../local/harness/bundles';
 import { median } from './stats';
 
 const run = promisify(execFile);
 
+/** The id the CDK app gives the task-stop detector's function (its Description, so the synth's asset key). */
+export const DETECTOR_FUNCTION_ID = 'DetectTaskStops';
+
+/** A function whose bundle the bench measures: a Task's, or the detector's. */
+export type BundledFunctionId = TaskFunctionId | typeof DETECTOR_FUNCTION_ID;
+
+/** Every measured function's folder under lambdas/: the eight Tasks' (TASK_FUNCTIONS) and the detector's. */
+export const BUNDLED_FUNCTION_DIRS: Readonly<Record<BundledFunctionId, string>> = {
+  ...(Object.fromEntries(Object.entries(TASK_FUNCTIONS).map(([id, task]) => [id, task.dir])) as Record<TaskFunctionId, string>),
+  [DETECTOR_FUNCTION_ID]: DETECTOR_DIR,
+};
+
+const BUNDLED_IDS = Object.keys(BUNDLED_FUNCTION_DIRS) as BundledFunctionId[];
+
 /** One function's bundles and load times. */
 export interface ColdStartRow {
-  readonly id: TaskFunctionId;
+  readonly id: BundledFunctionId;
   readonly bytes: number;
   readonly gzipBytes: number;
   readonly naiveBytes: number;
@@ -44,13 +60,13 @@ export function bundlePart(inputPath: string): string {
 }
 
 /** Builds one function as BUNDLING does (harness mapping), with a metafile: its largest parts. */
-export async function bundleComposition(id: TaskFunctionId, top = 4): Promise<[string, number][]> {
+export async function bundleComposition(id: BundledFunctionId, top = 4): Promise<[string, number][]> {
   // write: false: nothing lands on disk, the outfile only names the output.
   const result = await build({
     ...esbuildOptionsFrom(BUNDLING),
     sourcemap: false,
-    entryPoints: [join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts')],
-    outfile: join(PROJECT_ROOT, 'composition', `${TASK_FUNCTIONS[id].dir}.mjs`),
+    entryPoints: [join(PROJECT_ROOT, 'lambdas', BUNDLED_FUNCTION_DIRS[id], 'handler.ts')],
+    outfile: join(PROJECT_ROOT, 'composition', `${BUNDLED_FUNCTION_DIRS[id]}.mjs`),
     write: false,
     metafile: true,
     absWorkingDir: PROJECT_ROOT,
@@ -74,25 +90,42 @@ export function naiveDir(): string {
   return mkdtempSync(join(NAIVE_CACHE, 'ecs-rollback-bench-'));
 }
 
+/** What the naive bundles leave for node to load from node_modules: the SDK, its Smithy runtime too. */
+export const NAIVE_EXTERNAL = ['@aws-sdk/*', '@smithy/*'];
+
+/**
+ * Keeps deep imports of an SDK package's dist-es modules (lambdas/aws/rds-read-client.ts takes
+ * client-rds's endpoint resolver, auth scheme provider and runtime extensions so) inside the naive
+ * bundle: node cannot load those files by themselves (ES modules whose relative imports name no
+ * extension). What they import from the SDK stays external.
+ */
+const inlineSdkDistEs: Plugin = {
+  name: 'inline-sdk-dist-es',
+  setup(builder) {
+    const requireFromRoot = createRequire(join(PROJECT_ROOT, 'package.json'));
+    builder.onResolve({ filter: /^@aws-sdk\/[^/]+\/dist-es\// }, (args) => ({ path: requireFromRoot.resolve(args.path) }));
+  },
+};
+
 /** Builds the naive bundles (unminified, SDK external, no source map) into `dir`; returns their paths by function. */
-export async function buildNaiveBundles(dir: string): Promise<Record<TaskFunctionId, string>> {
+export async function buildNaiveBundles(dir: string): Promise<Record<BundledFunctionId, string>> {
   mkdirSync(dir, { recursive: true });
-  const ids = Object.keys(TASK_FUNCTIONS) as TaskFunctionId[];
   await build({
-    entryPoints: ids.map((id) => ({ in: join(PROJECT_ROOT, 'lambdas', TASK_FUNCTIONS[id].dir, 'handler.ts'), out: `${TASK_FUNCTIONS[id].dir}/index` })),
+    entryPoints: BUNDLED_IDS.map((id) => ({ in: join(PROJECT_ROOT, 'lambdas', BUNDLED_FUNCTION_DIRS[id], 'handler.ts'), out: `${BUNDLED_FUNCTION_DIRS[id]}/index` })),
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: BUNDLING.target ?? 'node22',
     minify: false,
-    external: ['@aws-sdk/*'],
+    external: NAIVE_EXTERNAL,
+    plugins: [inlineSdkDistEs],
     ...(BUNDLING.banner === undefined ? {} : { banner: { js: BUNDLING.banner } }),
     outdir: dir,
     outExtension: { '.js': '.mjs' },
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'warning',
   });
-  return Object.fromEntries(ids.map((id) => [id, join(dir, TASK_FUNCTIONS[id].dir, 'index.mjs')])) as Record<TaskFunctionId, string>;
+  return Object.fromEntries(BUNDLED_IDS.map((id) => [id, join(dir, BUNDLED_FUNCTION_DIRS[id], 'index.mjs')])) as Record<BundledFunctionId, string>;
 }
 
 const LOAD_SCRIPT =
@@ -123,7 +156,8 @@ function sizes(file: string): { bytes: number; gzipBytes: number } {
 }
 
 /**
- * Measures every function: `samples` fresh processes per variant, interleaved so drift hits all
+ * Measures every function of {@link BUNDLED_FUNCTION_DIRS} (the detector's too: `assets` must hold
+ * each, as the synth's do): `samples` fresh processes per variant, interleaved so drift hits all
  * alike. The naive bundles go to a folder of this run's own (naiveDir), removed at the end.
  */
 export async function measureColdStart(
@@ -143,10 +177,10 @@ async function measureWithNaive(
   assets: Readonly<Record<string, string>>,
   environments: Readonly<Record<string, Readonly<Record<string, string>>>>,
   samples: number,
-  naive: Record<TaskFunctionId, string>,
+  naive: Record<BundledFunctionId, string>,
 ): Promise<ColdStartRow[]> {
   const rows: ColdStartRow[] = [];
-  for (const id of Object.keys(TASK_FUNCTIONS) as TaskFunctionId[]) {
+  for (const id of BUNDLED_IDS) {
     const asset = assets[id];
     if (asset === undefined) throw new Error(`no CDK asset for ${id}`);
     const ours = join(asset, 'index.mjs');

@@ -643,9 +643,9 @@ ${markdownTable(SENSITIVITY_HEADER, sensitivityRows(report))}
 
 ## 5. Cold start
 
-Each function's bundle as the CDK app builds it (\`cdk synth\`'s asset: esbuild with lib/constructs/functions.ts
+Each function's bundle (the eight Tasks' and the task-stop detector's, DetectTaskStops) as the CDK app builds it (\`cdk synth\`'s asset: esbuild with lib/constructs/functions.ts
 BUNDLING: minified ESM, SDK bundled, environment-only credentials), beside the same handler bundled naively
-(unminified, \`@aws-sdk/*\` external, no source map). Load time: median of ${report.coldStart[0]?.samples ?? 0} fresh \`node\`
+(unminified, \`@aws-sdk/*\` and \`@smithy/*\` external, no source map). Load time: median of ${report.coldStart[0]?.samples ?? 0} fresh \`node\`
 processes per bundle and variant, measured inside the child around \`await import(bundle)\` as the CPU time the process spent
 on it (\`process.cpuUsage()\`, user + system): a load is single-threaded work, and its CPU time, unlike the elapsed time, does
 not grow when other processes share the cores (this machine is shared). The deployed functions run

@@ -94,7 +94,7 @@ async function importNatively(specifier: string): Promise<unknown> {
 let building: Promise<Bundles> | undefined;
 
 /** The detector's folder under lambdas/. */
-const DETECTOR_DIR = 'detect-task-stops';
+export const DETECTOR_DIR = 'detect-task-stops';
 
 /** A fresh instance of the detector's bundle (its handler). */
 export async function importDetector(bundles: Bundles, instance: string): Promise<TaskHandler> {

@@ -140,6 +140,19 @@ describe('the JSON other tools read', () => {
     expect(json.targets.find((t) => t.target.includes('concurrent rollbacks'))?.met).toBe(false);
   });
 
+  it("judges the task-stop detector's bundle by the same 350 KiB target and lists it under bundles", () => {
+    // Prepare: the detector's bundle over the target, every Task's under it
+    const detector = { ...COLD[0], id: 'DetectTaskStops', bytes: 360_000 } as ColdStartRow;
+
+    // Act
+    const json = toJson({ ...report(), coldStart: [...COLD, detector] });
+
+    // Assess
+    const bundles = json.targets.find((t) => t.target === 'every bundle ≤ 350 KiB minified');
+    expect(bundles).toMatchObject({ met: false, measured: 'DetectTaskStops 351.6 KiB' });
+    expect(json.bundles.DetectTaskStops).toMatchObject({ minifiedBytes: 360_000 });
+  });
+
   it('names each side left out of a scenario and why', () => {
     // Act
     const json = toJson(report());
