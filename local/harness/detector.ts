@@ -14,7 +14,7 @@ import { AWS_TIMINGS } from '../stand-in/aws-timings';
 import type { StandInEvent } from '../stand-in/index';
 import { importDetector } from './bundles';
 import type { RollbackRun } from './run';
-import { stepFunctionsOf } from './run';
+import { lambdaCrash, stepFunctionsOf } from './run';
 import type { ExecutionRecord } from './step-functions';
 import type { World } from './world';
 
@@ -26,6 +26,15 @@ export interface HarnessDetectorOptions {
   readonly windowMinutes?: number;
   /** @default false */
   readonly notifyOnly?: boolean;
+  /**
+   * Stages crashes of the detector's Lambda (the fault matrix): asked before each invocation (its event and attempt,
+   * 0 for the first); "before": the runtime fails before the handler runs, "after": the handler ran (its calls took
+   * effect) and the runtime fails before answering. Lambda reports both as a function error, so the invocation is
+   * retried like any failed one.
+   */
+  readonly crash?: (event: StandInEvent, attempt: number) => 'before' | 'after' | undefined;
+  /** Runs around each invocation (the fault matrix traces which calls the detector made). */
+  readonly around?: <T>(invoke: () => Promise<T>) => Promise<T>;
 }
 
 /** The detector attached to a world. */
@@ -112,9 +121,17 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
   let taskEvents = 0;
   let attached = true;
 
+  const around = options.around ?? (<T>(run: () => Promise<T>) => run());
   const invoke = (event: StandInEvent, attempt: number) => {
     invocations += 1;
-    const invocation = handler(event, { awsRequestId: `detector-${invocations}` } as never).then(
+    const crash = options.crash?.(event, attempt);
+    const context = { awsRequestId: `detector-${invocations}` } as never;
+    const invocation = around(async () => {
+      if (crash === 'before') throw lambdaCrash('DetectTaskStops');
+      const result = await handler(event, context);
+      if (crash === 'after') throw lambdaCrash('DetectTaskStops');
+      return result;
+    }).then(
       (result) => {
         results.push(result as DetectorResult);
       },

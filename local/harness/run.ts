@@ -98,7 +98,7 @@ export interface CrashSpec {
 }
 
 /** The error Lambda reports for a runtime that exited. */
-export function lambdaCrash(task: TaskFunctionId, errorName = 'Runtime.ExitError'): Error {
+export function lambdaCrash(task: TaskFunctionId | 'DetectTaskStops', errorName = 'Runtime.ExitError'): Error {
   const error = new Error(`RequestId: local Error: Runtime exited with error: exit status 1 (staged crash of ${task})`);
   error.name = errorName;
   return error;

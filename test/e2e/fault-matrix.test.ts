@@ -16,13 +16,18 @@ import { useBundledWorlds } from '../helpers/bundled-worlds';
 
 /** `FAULT_MATRIX=full` (npm run test:faults) runs every case; npm test runs this representative part. */
 const FULL = process.env.FAULT_MATRIX === 'full';
-/** `FAULT_MATRIX_CASES=<name>,<name>` (with FAULT_MATRIX=full) runs only the cases of these names, to look at one again. */
+/**
+ * `FAULT_MATRIX_CASES=<name>,<name>` (with FAULT_MATRIX=full) runs only the cases of these names, to look at one again;
+ * `FAULT_MATRIX_LIST=1` prints the names of the cases first.
+ */
 const ONLY = process.env.FAULT_MATRIX_CASES?.split(',').map((name) => name.trim()).filter((name) => name !== '');
 const SUBSET = new Set([
   'Prepare ECS.DescribeServices#1 throttle-once',
   'Prepare ECS.DescribeServices#1 persistent-5xx',
   'Prepare ECS.DescribeServices#1 reset-before',
   'Prepare ECS.DescribeServices#1 hang',
+  '[task-stop-detector] DetectTaskStops SFN.StartExecution#1 lost-after',
+  '[task-stop-detector] crash-after DetectTaskStops (the K-th stop: it starts the rollback)',
 ]);
 
 const worlds = useBundledWorlds();
@@ -32,26 +37,37 @@ describe('the fault matrix: every operation of a rollback faulted, every task cr
     // Prepare
     // One world for every case, reset in between (starting a world and importing the bundles costs more than a case):
     // FAULT_MATRIX_FRESH_WORLDS=1 starts a fresh one per case instead.
+    // A story that needs other world options (the detector's scenario) starts its own, once per switch.
     let shared: World | undefined;
+    let sharedOptions: string | undefined;
     const start: MatrixContext['start'] = async (options) => {
       if (process.env.FAULT_MATRIX_FRESH_WORLDS === '1') return worlds.start(options);
-      shared = shared === undefined ? await worlds.start(options) : await shared.reset();
+      const key = JSON.stringify(options ?? {});
+      if (shared === undefined || key !== sharedOptions) {
+        await shared?.dispose();
+        shared = await worlds.start(options);
+        sharedOptions = key;
+      } else {
+        shared = await shared.reset();
+      }
       return { ...shared, dispose: async () => undefined };
     };
     const context: MatrixContext = { start, target: 'riderapp:14', failing: 'riderapp:15' };
     const { pairs, tasks, clean } = await discoverPairs(context);
     let cases: MatrixCase[] = allCases(pairs, tasks);
-    if (FULL) {
-      // The operations only an image target calls (ECR, RegisterTaskDefinition), and a crash of the Tasks that call them;
-      // A lock left by an ended execution, which Prepare asks Step Functions about (DescribeExecution) and takes over.
-      let known = pairs;
-      for (const story of ['image-target', 'stale-lock'] as const) {
-        const discovered = await discoverPairs(context, story);
-        const added = newPairs(known, discovered.pairs);
-        known = [...known, ...added];
-        cases = [...cases, ...allCases(added, [...new Set(added.map((p) => p.task))], story)];
-      }
+    // The operations only an image target calls (ECR, RegisterTaskDefinition), and a crash of the Tasks that call them;
+    // A lock left by an ended execution, which Prepare asks Step Functions about (DescribeExecution) and takes over;
+    // The task-stop detector's own calls and crashes, and what the rollback it starts calls that the others do not.
+    let known = pairs;
+    const cleanDetector: string[] = [];
+    for (const story of FULL ? (['image-target', 'stale-lock', 'task-stop-detector'] as const) : (['task-stop-detector'] as const)) {
+      const discovered = await discoverPairs(context, story);
+      if (story === 'task-stop-detector') cleanDetector.push(discovered.clean.result.status);
+      const added = newPairs(known, discovered.pairs);
+      known = [...known, ...added];
+      cases = [...cases, ...allCases(added, [...new Set(added.map((p) => p.task))], story, discovered.crashPoints)];
     }
+    if (process.env.FAULT_MATRIX_LIST === '1') console.log(cases.map(caseName).join('\n'));
     cases = cases.filter((c) => (FULL ? ONLY === undefined || ONLY.includes(caseName(c)) : SUBSET.has(caseName(c))));
 
     // Act
@@ -69,6 +85,7 @@ describe('the fault matrix: every operation of a rollback faulted, every task cr
 
     // Assess
     expect(clean.result.status).toBe('SUCCEEDED');
+    expect(cleanDetector).toEqual(['SUCCEEDED']);
     expect(FULL ? results.length : SUBSET.size).toBe(results.length);
     expect(results.length).toBeGreaterThan(0);
     expect(results.filter((r) => r.unsafe.length > 0).map((r) => `${r.name}: ${r.unsafe.join('; ')}`)).toEqual([]);

@@ -129,6 +129,8 @@ describe('stops the task-stop detector must not roll back for', () => {
   });
 });
 
+// Each of the detector's calls faulted and its Lambda crashed before and after its work: the fault matrix's story
+// task-stop-detector (test/e2e/fault-matrix.test.ts, all of it in npm run test:faults).
 describe('faults on the task-stop detector path', () => {
   /** regression-after-complete's world: riderapp:15 COMPLETED, its tasks about to fail their health checks. */
   const regression = async () => {
@@ -138,23 +140,6 @@ describe('faults on the task-stop detector path', () => {
     deployAndComplete(world, 'riderapp:15');
     return { world, detector };
   };
-
-  it('starts one rollback when the answer of its StartExecution is lost (Lambda retries the invocation; the name makes it idempotent)', async () => {
-    // Prepare
-    const { world, detector } = await regression();
-    world.standIn.faults.loseAnswer('SFN', 'StartExecution', { times: 1 });
-
-    // Act
-    await detector.advance({ withinMs: 30 * 60_000 });
-    await detector.advance({ withinMs: 3 * 60_000 });
-
-    // Assess
-    expect(detector.executions()).toHaveLength(1);
-    expect(world.standIn.calls.all().filter((c) => c.operation === 'StartExecution').length).toBeGreaterThanOrEqual(2);
-    expect(world.standIn.published.map(notificationKindOf)).toEqual(['success']);
-    expect(short(world.model.summary('riderapp-cluster', 'riderapp-service').taskDefinition)).toBe('riderapp:14');
-    expect(detector.deadLettered).toEqual([]);
-  });
 
   it('dead-letters the stops it could not count after Lambda\'s two retries (the lost-triggers alarm), and starts nothing', async () => {
     // Prepare
@@ -168,57 +153,5 @@ describe('faults on the task-stop detector path', () => {
     expect(detector.executions()).toEqual([]);
     expect(detector.deadLettered.length).toBeGreaterThanOrEqual(2);
     expect(detector.invocations()).toBeGreaterThanOrEqual(3 * detector.deadLettered.length);
-  });
-});
-
-/** `FAULT_MATRIX=full` tries every case (as for the rollback's fault matrix); npm test a representative one. */
-const DETECTOR_FAULTS_FULL = process.env.FAULT_MATRIX === 'full';
-
-describe("the detector's own calls faulted once: one rollback or a dead-lettered event, never two, never silence", () => {
-  const cases: [string, 'ECS' | 'SFN' | 'DynamoDB', string, 'throttle-once' | 'persistent-5xx' | 'reset-before' | 'lost-after' | 'hang'][] = [
-    ['DescribeServices throttled', 'ECS', 'DescribeServices', 'throttle-once'],
-    ['DescribeServices reset before', 'ECS', 'DescribeServices', 'reset-before'],
-    ['DescribeServices answer lost', 'ECS', 'DescribeServices', 'lost-after'],
-    ['the count throttled', 'DynamoDB', 'UpdateItem(taskstops)', 'throttle-once'],
-    ['the count reset before', 'DynamoDB', 'UpdateItem(taskstops)', 'reset-before'],
-    ['the count answer lost', 'DynamoDB', 'UpdateItem(taskstops)', 'lost-after'],
-    ['StartExecution throttled', 'SFN', 'StartExecution', 'throttle-once'],
-    ['StartExecution reset before', 'SFN', 'StartExecution', 'reset-before'],
-    ['StartExecution answer lost', 'SFN', 'StartExecution', 'lost-after'],
-    ['DescribeServices failing with 5xx every time', 'ECS', 'DescribeServices', 'persistent-5xx'],
-    ['the count failing with 5xx every time', 'DynamoDB', 'UpdateItem(taskstops)', 'persistent-5xx'],
-    ['StartExecution failing with 5xx every time', 'SFN', 'StartExecution', 'persistent-5xx'],
-    ['DescribeServices hanging past the client timeout', 'ECS', 'DescribeServices', 'hang'],
-    ['the count hanging past the client timeout', 'DynamoDB', 'UpdateItem(taskstops)', 'hang'],
-    ['StartExecution hanging past the client timeout', 'SFN', 'StartExecution', 'hang'],
-  ];
-  const chosen = DETECTOR_FAULTS_FULL ? cases : cases.filter(([name]) => name === 'the count answer lost');
-
-  it.each(chosen)('%s', async (_name, service, operation, fault) => {
-    // Prepare
-    const scenario = SCENARIOS['regression-after-complete'];
-    const world = await worlds.start(scenario.world);
-    const detector = await attachDetector(world);
-    deployAndComplete(world, 'riderapp:15');
-    const faults = service === 'DynamoDB' ? world.dynamo.faults : world.standIn.faults;
-    if (fault === 'throttle-once') faults.throttle(service, operation, { times: 1 });
-    if (fault === 'reset-before') faults.resetBefore(service, operation, { times: 1 });
-    if (fault === 'lost-after') faults.loseAnswer(service, operation, { times: 1 });
-    if (fault === 'persistent-5xx') faults.serverError(service, operation);
-    // Held longer than the SDK's request timeout (lambdas/aws/client-options.ts, 6 s by default), then dropped.
-    if (fault === 'hang') faults.hang(service, operation, { times: 1, hangMs: 8_000 });
-
-    // Act
-    await detector.advance({ withinMs: 30 * 60_000 });
-    await detector.advance({ withinMs: 4 * 60_000 });
-
-    // Assess
-    expect(detector.executions().length).toBeLessThanOrEqual(1);
-    if (detector.executions().length === 1) {
-      expect(world.standIn.published.map(notificationKindOf)).toEqual(['success']);
-      expect(short(world.model.summary('riderapp-cluster', 'riderapp-service').taskDefinition)).toBe('riderapp:14');
-    } else {
-      expect(detector.deadLettered.length).toBeGreaterThan(0);
-    }
   });
 });

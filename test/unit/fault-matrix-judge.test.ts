@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMatrix, judge, type Observed } from '../../local/harness/fault-matrix';
-import type { PublishedMessage } from '../../local/stand-in/index';
+import { badVersionStops, type CountRecord, type DetectorObserved, formatMatrix, judge, judgeDetector, type Observed } from '../../local/harness/fault-matrix';
+import type { PublishedMessage, StandInEvent } from '../../local/stand-in/index';
 
 const TD = (revision: number) => `arn:aws:ecs:us-east-1:111122223333:task-definition/riderapp:${revision}`;
 const message = (status: string, text = ''): PublishedMessage => ({
@@ -64,5 +64,71 @@ describe('judging a fault-matrix case', () => {
     // Assess
     expect(table).toContain('| UNSAFE  | b ');
     expect(table.split('\n').at(-1)).toBe('cases tried: 2, cases safe: 1, unsafe: 1');
+  });
+});
+
+describe('judging a fault-matrix case of the task-stop detector', () => {
+  const counted: CountRecord = { deploymentId: 'ecs-svc/1', stopCount: 2, taskIds: ['a', 'b'], evidence: ['a', 'b'] };
+  const started: DetectorObserved = {
+    executions: 1,
+    deadLettered: 0,
+    counts: [counted],
+    badStops: new Set(['a', 'b', 'c']),
+    startEvidence: ['a', 'b'],
+    threshold: 2,
+  };
+
+  it('finds one rollback started on K bad-version stops, each counted once, safe', () => {
+    // Assess
+    expect(judgeDetector(started)).toEqual([]);
+  });
+
+  it('finds no rollback safe when the events it could not handle were dead-lettered (the lost-triggers alarm hears it)', () => {
+    // Assess
+    expect(judgeDetector({ ...started, executions: 0, deadLettered: 3, startEvidence: [] })).toEqual([]);
+  });
+
+  it.each<[string, Partial<DetectorObserved>, string]>([
+    ['two rollbacks', { executions: 2 }, '2 rollbacks started by the detector'],
+    ['no rollback and nothing dead-lettered', { executions: 0, startEvidence: [] }, 'nobody hears of the bad version'],
+    ['a task counted twice', { counts: [{ ...counted, stopCount: 3, evidence: ['a', 'b', 'a'] }] }, 'a task counted twice'],
+    ['a counted task that did not stop for a bad version', { counts: [{ ...counted, taskIds: ['a', 'x'], evidence: ['a', 'x'] }] }, 'counted x, which did not stop because the version is bad'],
+    ['a start on fewer than K stops', { startEvidence: ['a'] }, 'started on 1 stops (1 tasks), not on K = 2'],
+    ['a start on a false positive', { startEvidence: ['a', 'x'] }, 'started on stops of x'],
+  ])('finds %s unsafe, saying why', (_name, change, why) => {
+    // Assess
+    expect(judgeDetector({ ...started, ...change }).join('; ')).toContain(why);
+  });
+
+  it("takes the stand-in's own reasons as the bad-version stops: the failing revision's failed health checks and crashes, not scale-in or an older revision", () => {
+    // Prepare
+    const stop = (task: string, revision: number, stopCode: string, stoppedReason: string, desiredStatus = 'STOPPED'): StandInEvent =>
+      ({
+        version: '0',
+        id: task,
+        'detail-type': 'ECS Task State Change',
+        source: 'aws.ecs',
+        account: '111122223333',
+        time: '2026-12-01T00:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: { taskArn: `arn:aws:ecs:us-east-1:111122223333:task/riderapp-cluster/${task}`, clusterArn: 'c', taskDefinitionArn: TD(revision), desiredStatus, lastStatus: 'RUNNING', stopCode, stoppedReason, updatedAt: '' },
+      }) as StandInEvent;
+
+    // Act
+    const bad = badVersionStops(
+      [
+        stop('health', 15, 'ServiceSchedulerInitiated', 'Task failed ELB health checks in (target-group arn:tg)'),
+        stop('crash', 15, 'EssentialContainerExited', 'Essential container in task exited'),
+        stop('scale-in', 15, 'ServiceSchedulerInitiated', 'Scaling activity initiated by (deployment ecs-svc/1)'),
+        stop('user', 15, 'UserInitiated', 'Task stopped by user'),
+        stop('older', 14, 'EssentialContainerExited', 'Essential container in task exited'),
+        stop('running', 15, 'EssentialContainerExited', 'Essential container in task exited', 'RUNNING'),
+      ],
+      'riderapp:15',
+    );
+
+    // Assess
+    expect([...bad].sort()).toEqual(['crash', 'health']);
   });
 });
