@@ -5,6 +5,9 @@
  * `--runs N` sets the seeded runs per side (default 30), `--sensitivity-runs N` the seeds of the
  * sensitivity rows that run ours (default 8), `--synth-sizes 1,50,200` the synth sizes,
  * `--load-samples N` the fresh processes per bundle of the cold start (default 11).
+ * `--only bundles` measures the bundles alone (one synth of one service, then the cold start of
+ * every function, the detector's too) in a few minutes: prints them and the bundle targets' verdicts
+ * (`--json`: commit, bundles, targets) and leaves BENCHMARKS.md as it is.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +21,7 @@ import { type ColdStartRow, measureColdStart } from './cold-start';
 import { measureConcurrentRollbacks } from './concurrent';
 import { compareSides } from './compare';
 import { type RunContext, runContext } from './machine';
-import { type BenchReport, brokenRuns, renderMarkdown, renderText, type SynthRow, toJson } from './report';
+import { type BenchReport, brokenRuns, bundlesJson, bundleVerdicts, renderBundlesText, renderMarkdown, renderText, type SynthRow, toJson } from './report';
 import type { SynthChildResult } from './synth-child';
 
 const run = promisify(execFile);
@@ -66,10 +69,20 @@ async function main(): Promise<number> {
   const loadSamples = Number.parseInt(argValue('--load-samples') ?? String(LOAD_SAMPLES), 10);
   const synthSizes = (argValue('--synth-sizes') ?? SYNTH_SIZES.join(',')).split(',').map((n) => Number.parseInt(n, 10));
   if (!synthSizes.every((n) => Number.isInteger(n) && n > 0)) throw new RangeError(`--synth-sizes: expected positive integers, got ${argValue('--synth-sizes')}`);
+  const only = argValue('--only');
+  if (only !== undefined && only !== 'bundles') throw new RangeError(`--only: expected bundles, got ${only}`);
   const context: RunContext = runContext(startedReal);
   progress(`${context.cpuModel}, ${context.cores} cores, Node ${context.node}, commit ${context.commit}`);
   const workDir = mkdtempSync(join(tmpdir(), 'ecs-rollback-bench-'));
   try {
+    if (only === 'bundles') {
+      const { assets, environments } = await synthOnce(1, join(workDir, 'synth-1'));
+      progress(`cold start: ${loadSamples} fresh node processes per bundle and variant`);
+      const coldStart = await measureColdStart(assets, environments, loadSamples);
+      const figures = { commit: context.commit, bundles: bundlesJson(coldStart), targets: bundleVerdicts(coldStart) };
+      process.stdout.write(`${json ? JSON.stringify(figures, null, 2) : renderBundlesText(coldStart)}\n`);
+      return 0;
+    }
     const synth: SynthRow[] = [];
     let firstSynth: SynthChildResult | undefined;
     for (const services of synthSizes) {

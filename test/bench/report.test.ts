@@ -3,7 +3,7 @@ import type { ColdStartRow } from '../../bench/cold-start';
 import { type Comparison, type SideSummary, summariseOurs, summariseSide } from '../../bench/compare';
 import type { ConcurrentFigures } from '../../bench/concurrent';
 import type { RunMeasures } from '../../bench/measures';
-import { type BenchReport, brokenRuns, gantt, plainVerdicts, renderMarkdown, toJson } from '../../bench/report';
+import { type BenchReport, brokenRuns, gantt, plainVerdicts, renderBundlesText, renderMarkdown, toJson } from '../../bench/report';
 import type { SideRun } from '../../bench/sides';
 
 const CLEAN_CONCURRENT: ConcurrentFigures = {
@@ -151,6 +151,19 @@ describe('the JSON other tools read', () => {
     const bundles = json.targets.find((t) => t.target === 'every bundle ≤ 350 KiB minified');
     expect(bundles).toMatchObject({ met: false, measured: 'DetectTaskStops 351.6 KiB' });
     expect(json.bundles.DetectTaskStops).toMatchObject({ minifiedBytes: 360_000 });
+  });
+
+  it('prints the bundles alone (npm run bench -- --only bundles) with the same verdicts', () => {
+    // Prepare
+    const detector = { ...COLD[0], id: 'DetectTaskStops', bytes: 360_000 } as ColdStartRow;
+
+    // Act
+    const text = renderBundlesText([...COLD, detector]);
+
+    // Assess
+    expect(text).toMatch(/^DetectTaskStops +351\.6 KiB/m);
+    expect(text).toContain('MISSED: every bundle ≤ 350 KiB minified: DetectTaskStops 351.6 KiB');
+    expect(text).toContain('met: every load ≤ 0.8 × the naive bundle');
   });
 
   it('names each side left out of a scenario and why', () => {
