@@ -3,7 +3,7 @@
  * sensitivity rows: each estimate of AWS_TIMINGS at its other values.
  */
 import type { Bundles } from '../local/harness/bundles';
-import { AWS_TIMINGS, formatFigure, type Range, type TimingKey } from '../local/stand-in/aws-timings';
+import { AWS_TIMINGS, formatFigure, type Range, type SensitivityValue, type TimingKey } from '../local/stand-in/aws-timings';
 import type { TaskFunctionId } from '../statemachine/definition';
 import { type Moments, type Quantiles, quantiles, type RunMeasures } from './measures';
 import { BENCH_SCENARIOS, type BenchScenario, NOT_APPLICABLE, OursSession, type Overrides, runModelSide, SIDES, type Side, type SideRun } from './sides';
@@ -64,6 +64,8 @@ export interface SensitivityRow {
   readonly runs: number;
   /** p50 time to recovered per side, seconds; null when no run of that side recovered. */
   readonly recoveredP50: Readonly<Partial<Record<Side, number | null>>>;
+  /** Our sides (ours, oursTaskDetector): p50 detection, first failure → rollback call, seconds; null when no run rolled back. */
+  readonly detectionP50?: Readonly<Partial<Record<Side, number | null>>>;
   readonly oursOverFloor?: Quantiles;
 }
 
@@ -172,7 +174,11 @@ function summarise(results: Map<Side, SideRun[]>): ScenarioSummary {
 }
 
 /** How a sensitivity value of an estimate becomes overrides, and which scenario and sides it moves. */
-export function sensitivityOverrides(key: TimingKey, value: number | Range): { overrides: Overrides; scenario: BenchScenario; sides: Side[] } | undefined {
+export function sensitivityOverrides(key: TimingKey, value: SensitivityValue): { overrides: Overrides; scenario: BenchScenario; sides: Side[] } | undefined {
+  if (value === 'never') {
+    // ECS never stops an unhealthy task: targets stay unhealthy, the detector has nothing to count
+    return key === 'unhealthyTaskStopSeconds' ? { overrides: { timings: { unhealthyTaskStopMs: undefined } }, scenario: 'alarm-after-deploy', sides: sidesFor('alarm-after-deploy') } : undefined;
+  }
   const r = (v: number | Range, scale: number): { min: number; max: number } =>
     typeof v === 'number' ? { min: v * scale, max: v * scale } : { min: v.min * scale, max: v.max * scale };
   const ecsSides: Side[] = ['ours', 'ecsCircuitBreaker', 'floor'];
@@ -197,6 +203,9 @@ export function sensitivityOverrides(key: TimingKey, value: number | Range): { o
       return { overrides: { lambdaReuseIdleMinutes: r(value, 1).min }, scenario: 'deployment-failed', sides: ['ours'] };
     case 'apiCallMs':
       return { overrides: { apiCallMs: r(value, 1) }, scenario: 'deployment-failed', sides: ['ours'] };
+    case 'unhealthyTaskStopSeconds':
+      // every side of the scenario whose tasks turn unhealthy: the alarm path and the detector both move
+      return { overrides: { timings: { unhealthyTaskStopMs: r(value, 1000).min } }, scenario: 'alarm-after-deploy', sides: sidesFor('alarm-after-deploy') };
     case 'humanReportMinutes':
       return { overrides: { humanReportMinutes: r(value, 1).min }, scenario: 'alarm-after-deploy', sides: ['seed'] };
     case 'humanStartMinutes':
@@ -207,9 +216,9 @@ export function sensitivityOverrides(key: TimingKey, value: number | Range): { o
 }
 
 /** Every estimate of the table with sensitivity values. */
-export function estimates(): [TimingKey, readonly (number | Range)[]][] {
+export function estimates(): [TimingKey, readonly SensitivityValue[]][] {
   return (Object.entries(AWS_TIMINGS) as [TimingKey, (typeof AWS_TIMINGS)[TimingKey]][]).flatMap(([key, fact]) =>
-    'estimate' in fact ? [[key, fact.estimate.sensitivity] as [TimingKey, readonly (number | Range)[]]] : [],
+    'estimate' in fact ? [[key, fact.estimate.sensitivity] as [TimingKey, readonly SensitivityValue[]]] : [],
   );
 }
 
@@ -243,6 +252,9 @@ async function compareWith(options: RunOptions & { readonly runs: number; readon
       const summary = summarise(results);
       const recoveredP50: Partial<Record<Side, number | null>> = {};
       for (const side of plan.sides) recoveredP50[side] = summary.sides[side]?.recoveredSeconds.p50 ?? null;
+      const ourSides = plan.sides.filter((side) => side === 'ours' || side === 'oursTaskDetector');
+      const detectionP50: Partial<Record<Side, number | null>> = {};
+      for (const side of ourSides) detectionP50[side] = summary.sides[side]?.detectionSeconds?.p50 ?? null;
       sensitivity.push({
         estimate: key,
         label: fact.label,
@@ -250,9 +262,10 @@ async function compareWith(options: RunOptions & { readonly runs: number; readon
         scenario: plan.scenario,
         runs: plan.sides.includes('ours') ? sensitivitySeeds.length : seeds.length,
         recoveredP50,
+        ...(ourSides.length === 0 ? {} : { detectionP50 }),
         ...(summary.ours === undefined ? {} : { oursOverFloor: summary.ours.overFloor }),
       });
-      options.progress(`sensitivity ${key} = ${formatFigure(value, fact.unit)}: ${JSON.stringify(recoveredP50)}`);
+      options.progress(`sensitivity ${key} = ${formatFigure(value, fact.unit)}: recovered ${JSON.stringify(recoveredP50)}${ourSides.length === 0 ? '' : `, detection ${JSON.stringify(detectionP50)}`}`);
     }
   }
   return { runs: options.runs, scenarios, sensitivity };

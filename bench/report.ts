@@ -65,7 +65,7 @@ export const TARGETS = {
 /** Labels of the sides. */
 export const SIDE_LABELS: Readonly<Record<Side, string>> = {
   ours: 'ours (breaker on, its rollback off)',
-  oursTaskDetector: 'ours + task-stop detector (K = 2, ECS stops unhealthy tasks after 15 s, estimate)',
+  oursTaskDetector: 'ours + task-stop detector (K = 2)',
   ecsCircuitBreaker: 'ECS circuit breaker, rollback: true',
   ecsDeploymentAlarms: 'ECS deployment alarms, rollback: true',
   seed: 'seed pipeline + a person (15 + 2 min)',
@@ -382,11 +382,14 @@ function sensitivityRows(report: BenchReport): string[][] {
     Object.entries(row.recoveredP50)
       .map(([side, v]) => `${side} ${v === null || v === undefined ? 'never recovered' : v.toFixed(1)}`)
       .join(', '),
+    Object.entries(row.detectionP50 ?? {})
+      .map(([side, v]) => `${side} ${v === null || v === undefined ? 'never rolled back' : v.toFixed(1)}`)
+      .join(', '),
     row.oursOverFloor === undefined ? '' : `${row.oursOverFloor.p50.toFixed(3)} / ${row.oursOverFloor.p90.toFixed(3)}`,
   ]);
 }
 
-const SENSITIVITY_HEADER = ['estimate', 'tried', 'scenario', 'runs', 'recovered from first failure, p50 (s)', 'ours / floor p50 / p90'];
+const SENSITIVITY_HEADER = ['estimate', 'tried', 'scenario', 'runs', 'recovered from first failure, p50 (s)', 'detection: first failure → rollback call, p50 (s)', 'ours / floor p50 / p90'];
 
 const p50 = (summary: ScenarioSummary, side: Side) => summary.sides[side]?.recoveredSeconds.p50;
 
@@ -413,14 +416,23 @@ export function plainVerdicts(comparison: Comparison): string[] {
   const oursA = p50(alarm, 'ours');
   const daA = p50(alarm, 'ecsDeploymentAlarms');
   const seedA = p50(alarm, 'seed');
-  if (oursA !== undefined && daA !== undefined) {
+  const da = alarm.sides.ecsDeploymentAlarms;
+  if (oursA !== undefined && daA !== undefined && da !== undefined) {
+    const missed = da.runs - da.recoveredRuns;
     lines.push(
-      `**alarm-after-deploy — a tie with ECS deployment alarms while the alarm fires within their bake time:** ours ${describe(oursA, daA, 'ECS deployment alarms')} (p50 ${oursA.toFixed(1)} s vs ${daA.toFixed(1)} s from the first failed health check). Both wait for the same CloudWatch alarm (two one-minute datapoints, published late); that wait, not the rollback, dominates. Once the bake time is over ECS no longer watches the alarm and only ours acts (within ALARM_ROLLBACK_WINDOW_MINUTES, 60 by default): see the bake-time sensitivity rows.`,
+      `**alarm-after-deploy — a tie with ECS deployment alarms while the alarm fires within their bake time:** ours ${describe(oursA, daA, 'ECS deployment alarms')} (p50 ${oursA.toFixed(1)} s vs ${daA.toFixed(1)} s from the first failed health check, over the runs each recovered). Both wait for the same CloudWatch alarm (two consecutive one-minute datapoints that saw an unhealthy target, published late); as ECS stops each unhealthy task ${AWS_TIMINGS.unhealthyTaskStopSeconds.value} s later, that can take several rounds of replacements, and that wait, not the rollback, dominates. Once the bake time is over ECS no longer watches the alarm and only ours acts (within ALARM_ROLLBACK_WINDOW_MINUTES, 60 by default)${missed > 0 ? `: in ${missed} of ${da.runs} runs the alarm fired after the bake time and ECS deployment alarms never rolled back` : ''}; see the bake-time sensitivity rows.`,
+    );
+  }
+  const detA = alarm.sides.oursTaskDetector?.detectionSeconds?.p50;
+  const alarmDetA = alarm.sides.ours?.detectionSeconds?.p50;
+  if (detA !== undefined && alarmDetA !== undefined) {
+    lines.push(
+      `**alarm-after-deploy — the task-stop detector wins on detection:** it acts on the bad version's 2nd stopped task, ${detA.toFixed(1)} s p50 after the first failed health check, against the alarm path's ${alarmDetA.toFixed(1)} s (${times(alarmDetA / detA)}); both in the same world, where ECS stops unhealthy tasks after ${AWS_TIMINGS.unhealthyTaskStopSeconds.value} s (an estimate: section 4 shows both at other values, and that without those stops the detector sees nothing).`,
     );
   }
   if (oursA !== undefined) {
     lines.push(
-      `**alarm-after-deploy — ECS's circuit breaker never acts:** the new tasks start and pass their health checks, then fail; the breaker only counts tasks that fail to start, so the service would stay broken until someone notices. Here ours (${oursA.toFixed(1)} s p50) wins outright${seedA === undefined ? '' : `, and against the seed's person (${seedA.toFixed(1)} s, ${times(seedA / oursA)})`}.`,
+      `**alarm-after-deploy — ECS's circuit breaker never acts:** the new tasks start and pass their health checks, and fail only after the deployment completed, when the breaker no longer watches; ECS replaces each failing task with another of the same revision, so the service would stay broken until someone notices. Here ours (${oursA.toFixed(1)} s p50) wins outright${seedA === undefined ? '' : `, and against the seed's person (${seedA.toFixed(1)} s, ${times(seedA / oursA)})`}.`,
     );
   }
   return lines;
@@ -641,9 +653,10 @@ the rollback's targets healthy. The alarm path waits for the UnHealthyHostCount 
 or ECS's deployment failure (the circuit breaker's 3rd failed task); the task-stop detector counts the bad version's
 stopped tasks and acts on the 2nd (K = 2). Detection cost: the service's ECS Task State Change events per deployment,
 and how many of them the detector's rule (desiredStatus STOPPED, the watched services) delivers, one Lambda
-invocation each. In the detector's runs ECS stops a task whose target turned unhealthy 15 s later (an estimate: AWS
-documents that the service scheduler replaces such tasks, not after how long; the alarm path's runs keep the
-stand-in's default, where unhealthy tasks are not stopped). A deployment still in flight is rolled back with
+invocation each. Both paths run in the same world as every other side: ECS stops a task whose target turned unhealthy
+${AWS_TIMINGS.unhealthyTaskStopSeconds.value} s later and starts another of the same revision (an estimate: AWS documents that the service scheduler
+replaces such tasks, not after how long; section 4 tries ${AWS_TIMINGS.unhealthyTaskStopSeconds.estimate.sensitivity.map((v) => formatFigure(v, 's')).join(', ')}). Those stops are what the detector counts;
+they also cut each unhealthy target short, so the alarm needs two consecutive minutes that each saw one. A deployment still in flight is rolled back with
 StopServiceDeployment (ROLLBACK; local/stand-in/model/deployments.ts holds the assumptions on what ECS keeps running),
 hence the churn column.
 
@@ -652,7 +665,9 @@ ${markdownTable(DETECTION_HEADER, detectionRows(report))}
 ## 3. Every modelled figure and its source
 
 From local/stand-in/aws-timings.ts (the one table the stand-in and the harness read). Estimates are labelled; each
-has sensitivity rows below. Scenario values: riderapp:15 regresses 300 s after turning healthy (alarm-after-deploy);
+has sensitivity rows below. Scenario values: riderapp:15 regresses 300 s after turning healthy (alarm-after-deploy; each
+replacement ECS starts for a stopped riderapp:15 task regresses the same way, so the bad version's replacements are churn
+and may serve for a while before they fail in turn);
 the UnHealthyHostCount alarm takes 2 of 2 one-minute datapoints ≥ 1; 3 tasks, minimum healthy 100 %, maximum 200 %.
 
 ${markdownTable(['figure', 'value', 'kind', 'source'], timingRows())}

@@ -7,10 +7,8 @@
  *   Lambda invocations cold (runtime init + the measured bundle load) or warm (container reuse),
  *   each AWS call its latency.
  * - `oursTaskDetector`: the same, with the task-stop detector deployed (local/harness/detector.ts): its
- *   rule feeds it the stand-in's task state changes, it starts the state machine itself; ECS stops a
- *   task whose target turned unhealthy after UNHEALTHY_TASK_STOP_ESTIMATE_MS (an estimate: AWS
- *   documents the replacement, not its delay). A deployment still in flight is rolled back by ECS
- *   (StopServiceDeployment, ROLLBACK).
+ *   rule feeds it the stand-in's task state changes, it starts the state machine itself. A
+ *   deployment still in flight is rolled back by ECS (StopServiceDeployment, ROLLBACK).
  * - `ecsCircuitBreaker`: the same service with `rollback: true` (ECS rolls back by itself).
  * - `ecsDeploymentAlarms`: ECS watches the alarm during the deployment and its bake time, rollback on.
  * - `seed`: the seed's pipeline (ECR's second-newest image into a copy of the task definition,
@@ -18,18 +16,24 @@
  *   started `humanStartMinutes` later (the seed's own example).
  * - `floor`: UpdateService to the known-good revision at the trigger itself, nothing in between:
  *   what ECS takes from a rollback call to the new targets healthy.
+ *
+ * Every side runs in the stand-in's default world (AWS_TIMINGS), the same for all: among others, ECS
+ * stops a task whose target turned unhealthy after `unhealthyTaskStopSeconds` (an estimate) and
+ * starts another of the same revision, so the bad version's replacements count as churn and the
+ * UnHealthyHostCount alarm sees an unhealthy target only until its task is stopped. A sensitivity
+ * row sets another value for every side of its scenario at once (Overrides.timings).
  */
 import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SERVICES_CONFIG_ITEM_ID } from '../lambdas/shared/config';
 import type { Bundles } from '../local/harness/bundles';
 import { attachDetector } from '../local/harness/detector';
-import { type InvocationLatency, runRollback, stepFunctionsOf } from '../local/harness/run';
-import { UNHEALTHY_TASK_STOP_ESTIMATE_MS } from '../local/harness/scenarios';
+import { type InvocationLatency, type RollbackRun, runRollback, stepFunctionsOf } from '../local/harness/run';
 import { createWorld, RIDERAPP, type World } from '../local/harness/world';
 import { AWS_TIMINGS, draw, type Range } from '../local/stand-in/aws-timings';
 import { IdGenerator } from '../local/stand-in/ids';
 import {
   AwsModel,
+  type CallRecord,
   ModelClock,
   type ModelTransition,
   type RiderappSeedOptions,
@@ -57,7 +61,7 @@ export const NOT_APPLICABLE: Readonly<Record<BenchScenario, Partial<Record<Side,
   },
   'alarm-after-deploy': {
     ecsCircuitBreaker:
-      'the circuit breaker counts tasks that fail to start; these start, pass their health checks and fail later, so it never acts and the service stays broken',
+      'these tasks start, pass their health checks and fail only after the deployment completed, when the circuit breaker no longer watches; ECS replaces each failing task with another of the same revision, so it never acts and the service stays broken',
   },
 };
 
@@ -143,14 +147,20 @@ export function runUntil(model: AwsModel, done: () => boolean, until: number): v
 
 /** Deploys riderapp:15 and runs until the scenario's trigger event; returns it and when the deployment started. */
 export function stage(model: AwsModel, scenario: BenchScenario): { deployedAt: number; event: StandInEvent } {
+  const staged = tryStage(model, scenario);
+  if (staged.event === undefined) throw new Error(`${scenario}: no trigger event within ${HORIZON_MS / 60_000} modelled minutes`);
+  return { deployedAt: staged.deployedAt, event: staged.event };
+}
+
+/** {@link stage}, with no event when the trigger never came within the horizon (e.g. an alarm that never fires). */
+function tryStage(model: AwsModel, scenario: BenchScenario): { deployedAt: number; event?: StandInEvent } {
   const deployedAt = model.now();
   const from = model.emitted.length;
   model.deploy(RIDERAPP.cluster, RIDERAPP.service, 'riderapp:15');
   const found = () => model.emitted.slice(from).find((e) => isTrigger(scenario, e));
   runUntil(model, () => found() !== undefined, deployedAt + HORIZON_MS);
   const event = found();
-  if (event === undefined) throw new Error(`${scenario}: no trigger event within ${HORIZON_MS / 60_000} modelled minutes`);
-  return { deployedAt, event };
+  return event === undefined ? { deployedAt } : { deployedAt, event };
 }
 
 /** The first observable failure after `since`: a task failing to start or the first failed health check. */
@@ -220,19 +230,28 @@ function modelWorld(scenario: BenchScenario, side: Side, seed: number, timings?:
 /** One ECS-only, seed or floor run. */
 export function runModelSide(scenario: BenchScenario, side: Exclude<Side, 'ours' | 'oursTaskDetector'>, seed: number, overrides: Overrides = {}): SideRun {
   const model = modelWorld(scenario, side, seed, overrides.timings);
-  const { deployedAt, event } = stage(model, scenario);
-  const triggerAt = Date.parse(event.time);
+  let deployedAt: number;
   let detectionAt: number | undefined;
-  if (side === 'floor') {
-    detectionAt = model.now();
-    model.updateService({ cluster: RIDERAPP.cluster, service: RIDERAPP.service, taskDefinition: 'riderapp:14' });
-  } else if (side === 'seed') {
-    const failure = firstFailureAt(model.history, deployedAt) ?? triggerAt;
+  if (side === 'seed') {
+    // A person reacts to the failures themselves, not to our trigger: the pipeline may run before the alarm fires.
+    deployedAt = model.now();
+    model.deploy(RIDERAPP.cluster, RIDERAPP.service, 'riderapp:15');
+    runUntil(model, () => firstFailureAt(model.history, deployedAt) !== undefined, deployedAt + HORIZON_MS);
+    const failure = firstFailureAt(model.history, deployedAt);
+    if (failure === undefined) return { side };
     const reportMinutes = overrides.humanReportMinutes ?? AWS_TIMINGS.humanReportMinutes.value;
     detectionAt = failure + (reportMinutes + (overrides.humanStartMinutes ?? AWS_TIMINGS.humanStartMinutes.value)) * 60_000;
     runUntil(model, () => false, detectionAt);
     if (model.now() < detectionAt) model.advance(detectionAt - model.now());
     seedRollback(model);
+  } else {
+    const staged = tryStage(model, scenario);
+    deployedAt = staged.deployedAt;
+    if (side === 'floor') {
+      if (staged.event === undefined) return { side };
+      detectionAt = model.now();
+      model.updateService({ cluster: RIDERAPP.cluster, service: RIDERAPP.service, taskDefinition: 'riderapp:14' });
+    }
   }
   const measures = finish(model, deployedAt, detectionAt);
   const detected = detectionAt ?? measures?.moments.ecsStart;
@@ -266,6 +285,50 @@ async function clearStateTable(world: World): Promise<void> {
   }
 }
 
+/** The rollback call among stand-in calls: the first accepted UpdateService or StopServiceDeployment (ROLLBACK). */
+function rollbackCallOf(calls: readonly CallRecord[]): CallRecord | undefined {
+  return calls.find((c) => c.service === 'ECS' && (c.operation === 'UpdateService' || c.operation === 'StopServiceDeployment') && c.status < 300);
+}
+
+/**
+ * One of our runs as the report reads it, the same for both paths: how it detected and how ECS rolled
+ * back (`detection`), and our own figures against the floor (`ours`).
+ */
+function ourRun(
+  side: 'ours' | 'oursTaskDetector',
+  input: {
+    readonly measures: RunMeasures | undefined;
+    readonly rollbackCall: CallRecord | undefined;
+    readonly run: RollbackRun | undefined;
+    readonly cost: Pick<DetectionDetail, 'taskEvents' | 'detectorInvocations' | 'executions'>;
+  },
+): SideRun {
+  const { measures, rollbackCall, run, cost } = input;
+  const detection: DetectionDetail | undefined =
+    rollbackCall === undefined || measures === undefined
+      ? undefined
+      : {
+          detectionMs: rollbackCall.modelTime - measures.moments.firstFailure,
+          ecsRollbackMs: measures.moments.healthy - rollbackCall.modelTime,
+          method: rollbackCall.operation === 'StopServiceDeployment' ? 'StopServiceDeployment' : 'UpdateService',
+          ...cost,
+        };
+  const declared = run?.timeline.find((p) => p.state === 'CheckStability' && /^(RECOVERED|COMPLETED)/.test(p.note ?? ''));
+  const ours: OursDetail | undefined =
+    run === undefined || declared === undefined || detection === undefined
+      ? undefined
+      : {
+          triggerToRecoveredMs: declared.atModelMs + declared.modelMs,
+          floorMs: detection.ecsRollbackMs,
+          overFloor: (declared.atModelMs + declared.modelMs) / detection.ecsRollbackMs,
+          transitions: run.result.transitions,
+          calls: run.calls.length,
+          status: run.result.status,
+          realMs: run.realMs,
+        };
+  return { side, ...(measures === undefined ? {} : { measures }), ...(ours === undefined ? {} : { ours }), ...(detection === undefined ? {} : { detection }) };
+}
+
 /**
  * Our runs share one world: the bundles are imported once (the slow part), and each run resets the
  * stand-in to a fresh account of its seed behind the same endpoint and empties the state table, so
@@ -278,61 +341,25 @@ export class OursSession {
     return new OursSession(await createWorld({ bundles, start: RUN_START }));
   }
 
-  /** One run of ours. */
+  /** One run of ours: the alarm path (or ECS's deployment failure) starts the state machine. */
   public async run(
     scenario: BenchScenario,
     seed: number,
     loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>,
     overrides: Overrides = {},
   ): Promise<SideRun> {
-    const { standIn } = this.world;
-    standIn.reset({ start: RUN_START, seed, riderapp: riderappOptions(scenario, 'ours'), ...(overrides.timings === undefined ? {} : { timings: overrides.timings }) });
-    await clearStateTable(this.world);
-    const riderapp = standIn.riderapp;
-    const world: World = { ...this.world, model: standIn.model, events: standIn.model.emitted, ...(riderapp === undefined ? {} : { riderapp }) };
-    const bench = new IdGenerator((seed * 40503) ^ 0x2545f491);
-    const random = () => bench.next();
+    const { world, random } = await this.fresh(scenario, 'ours', seed, overrides);
     const model = world.model;
-    const { deployedAt, event } = stage(model, scenario);
+    const { deployedAt, event } = tryStage(model, scenario);
+    if (event === undefined) return { side: 'ours' };
     const triggerTime = Date.parse(event.time);
     const startAt = triggerTime + draw(range(overrides.eventBridgeDeliveryMs ?? AWS_TIMINGS.eventBridgeDeliveryMs.value), random);
     if (model.now() < startAt) world.advance(startAt - model.now());
     const run = await runRollback(world, event, { triggerTime, latency: invocationLatency(random, loadMs, overrides) });
-    const declared = run.timeline.find((p) => p.state === 'CheckStability' && /^(RECOVERED|COMPLETED)/.test(p.note ?? ''));
-    const update = run.calls.find((c) => c.operation === 'UpdateService' && c.status < 300);
+    const rollbackCall = rollbackCallOf(run.calls);
     const measures = finish(model, deployedAt, startAt);
-    const healthyAt = measures?.moments.healthy;
-    const detection: DetectionDetail | undefined =
-      update === undefined || measures === undefined
-        ? undefined
-        : {
-            detectionMs: update.modelTime - measures.moments.firstFailure,
-            ecsRollbackMs: measures.moments.healthy - update.modelTime,
-            method: 'UpdateService',
-            taskEvents: model.emitted.filter((e) => e['detail-type'] === 'ECS Task State Change' && Date.parse(e.time) >= deployedAt).length,
-            detectorInvocations: 0,
-            executions: 1,
-          };
-    let ours: OursDetail | undefined;
-    if (declared !== undefined && update !== undefined && healthyAt !== undefined) {
-      const triggerToRecoveredMs = declared.atModelMs + declared.modelMs;
-      const floorMs = healthyAt - update.modelTime;
-      ours = {
-        triggerToRecoveredMs,
-        floorMs,
-        overFloor: triggerToRecoveredMs / floorMs,
-        transitions: run.result.transitions,
-        calls: run.calls.length,
-        status: run.result.status,
-        realMs: run.realMs,
-      };
-    }
-    return {
-      side: 'ours',
-      ...(measures === undefined ? {} : { measures }),
-      ...(ours === undefined ? {} : { ours }),
-      ...(detection === undefined ? {} : { detection }),
-    };
+    const taskEvents = model.emitted.filter((e) => e['detail-type'] === 'ECS Task State Change' && Date.parse(e.time) >= deployedAt).length;
+    return ourRun('ours', { measures, rollbackCall, run, cost: { taskEvents, detectorInvocations: 0, executions: 1 } });
   }
 
   /**
@@ -347,14 +374,7 @@ export class OursSession {
     loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>,
     overrides: Overrides = {},
   ): Promise<SideRun> {
-    const { standIn } = this.world;
-    const timings: Partial<Timings> = { unhealthyTaskStopMs: UNHEALTHY_TASK_STOP_ESTIMATE_MS, ...overrides.timings };
-    standIn.reset({ start: RUN_START, seed, riderapp: riderappOptions(scenario, 'oursTaskDetector'), timings });
-    await clearStateTable(this.world);
-    const riderapp = standIn.riderapp;
-    const world: World = { ...this.world, model: standIn.model, events: standIn.model.emitted, ...(riderapp === undefined ? {} : { riderapp }) };
-    const bench = new IdGenerator((seed * 40503) ^ 0x2545f491);
-    const random = () => bench.next();
+    const { world, random } = await this.fresh(scenario, 'oursTaskDetector', seed, overrides);
     const model = world.model;
     const detector = await attachDetector(world);
     try {
@@ -364,47 +384,29 @@ export class OursSession {
       model.deploy(RIDERAPP.cluster, RIDERAPP.service, 'riderapp:15');
       await detector.advance({ withinMs: HORIZON_MS });
       const run = await detector.run();
-      const rollbackCall = world.standIn.calls
-        .all()
-        .slice(callsBefore)
-        .find((c) => (c.operation === 'UpdateService' || c.operation === 'StopServiceDeployment') && c.service === 'ECS' && c.status < 300);
+      const rollbackCall = rollbackCallOf(world.standIn.calls.all().slice(callsBefore));
       const measures = finish(model, deployedAt, rollbackCall?.modelTime);
       await detector.idle();
-      const detection: DetectionDetail | undefined =
-        rollbackCall === undefined || measures === undefined
-          ? undefined
-          : {
-              detectionMs: rollbackCall.modelTime - measures.moments.firstFailure,
-              ecsRollbackMs: measures.moments.healthy - rollbackCall.modelTime,
-              method: rollbackCall.operation === 'StopServiceDeployment' ? 'StopServiceDeployment' : 'UpdateService',
-              taskEvents: detector.taskEvents(),
-              detectorInvocations: detector.delivered.length,
-              executions: detector.executions().length,
-            };
-      const declared = run?.timeline.find((p) => p.state === 'CheckStability' && /^(RECOVERED|COMPLETED)/.test(p.note ?? ''));
-      const healthyAt = measures?.moments.healthy;
-      const ours: OursDetail | undefined =
-        run === undefined || declared === undefined || rollbackCall === undefined || healthyAt === undefined
-          ? undefined
-          : {
-              triggerToRecoveredMs: declared.atModelMs + declared.modelMs,
-              floorMs: healthyAt - rollbackCall.modelTime,
-              overFloor: (declared.atModelMs + declared.modelMs) / (healthyAt - rollbackCall.modelTime),
-              transitions: run.result.transitions,
-              calls: run.calls.length,
-              status: run.result.status,
-              realMs: run.realMs,
-            };
-      return {
-        side: 'oursTaskDetector',
-        ...(measures === undefined ? {} : { measures }),
-        ...(ours === undefined ? {} : { ours }),
-        ...(detection === undefined ? {} : { detection }),
-      };
+      const cost = { taskEvents: detector.taskEvents(), detectorInvocations: detector.delivered.length, executions: detector.executions().length };
+      return ourRun('oursTaskDetector', { measures, rollbackCall, run, cost });
     } finally {
       detector.detach();
       stepFunctionsOf(world).runOptions = {};
     }
+  }
+
+  /**
+   * Resets the stand-in to a fresh account of the seed in the default world (the overrides' timings,
+   * if a sensitivity row sets any, for every side alike) and empties the state table.
+   */
+  private async fresh(scenario: BenchScenario, side: 'ours' | 'oursTaskDetector', seed: number, overrides: Overrides): Promise<{ world: World; random: () => number }> {
+    const { standIn } = this.world;
+    standIn.reset({ start: RUN_START, seed, riderapp: riderappOptions(scenario, side), ...(overrides.timings === undefined ? {} : { timings: overrides.timings }) });
+    await clearStateTable(this.world);
+    const riderapp = standIn.riderapp;
+    const world: World = { ...this.world, model: standIn.model, events: standIn.model.emitted, ...(riderapp === undefined ? {} : { riderapp }) };
+    const bench = new IdGenerator((seed * 40503) ^ 0x2545f491);
+    return { world, random: () => bench.next() };
   }
 
   public async dispose(): Promise<void> {

@@ -44,7 +44,6 @@ export {
   type ScenarioTrigger,
   seedSingleRevision,
   settle,
-  UNHEALTHY_TASK_STOP_ESTIMATE_MS,
   unmetExpectations,
 } from './scenarios';
 export { type LocalStateTable, startStateTable } from './state-table';

@@ -22,13 +22,6 @@ export const SCENARIO_NAMES = [
   'dependency-outage',
 ] as const;
 
-/**
- * How long after a target turns unhealthy ECS stops its task in the detector's scenarios. AWS
- * documents that the service scheduler replaces a task whose load balancer health check failed
- * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html), not after how
- * long: an estimate.
- */
-export const UNHEALTHY_TASK_STOP_ESTIMATE_MS = 15_000;
 /** How long a detector scenario lets modelled time run for the detector to start a rollback. */
 export const DETECTOR_WITHIN_MS = 30 * 60_000;
 
@@ -347,8 +340,9 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     title: 'An alarm soon after a deployment rolls it back',
     story: [
       'riderapp:15 deploys fine (COMPLETED), then its tasks start failing health checks in riderapp-tg;',
-      'the UnHealthyHostCount alarm riderapp-unhealthy-hosts goes into ALARM within the 60-minute',
-      'rollback window after the deployment, so the alarm rolls back to riderapp:14.',
+      'ECS stops each unhealthy task and starts another riderapp:15 task in its place (after 15 s, the',
+      "stand-in's estimate). Once two one-minute datapoints saw unhealthy targets, the UnHealthyHostCount alarm",
+      'riderapp-unhealthy-hosts goes into ALARM within the 60-minute rollback window, and rolls back to riderapp:14.',
     ],
     world: { riderapp: { v15Behaviour: 'regression' } },
     expected: { notification: 'success', taskDefinition: 'riderapp:14', healthy: true, deployments: 1 },
@@ -434,7 +428,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       'failing; ECS stops each task that fails its ELB health checks. The task-stop detector counts the stops of',
       'riderapp:15 and, at the 2nd, starts the rollback to riderapp:14, before the UnHealthyHostCount alarm fires.',
     ],
-    world: { riderapp: { v15Behaviour: 'regression' }, timings: { unhealthyTaskStopMs: UNHEALTHY_TASK_STOP_ESTIMATE_MS } },
+    world: { riderapp: { v15Behaviour: 'regression' } },
     detector: {},
     expected: { notification: 'success', taskDefinition: 'riderapp:14', healthy: true, deployments: 1 },
     prepare(world) {
@@ -485,7 +479,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
       'exactly as for a bad version. The detector runs notify-only (taskStopDetector.notifyOnly): a notification',
       'says what it would have done, and that a rollback may not help, since every stop was a failed health check.',
     ],
-    world: { riderapp: { v15Behaviour: 'regression' }, timings: { unhealthyTaskStopMs: UNHEALTHY_TASK_STOP_ESTIMATE_MS } },
+    world: { riderapp: { v15Behaviour: 'regression' } },
     detector: { notifyOnly: true },
     expected: { notification: 'dry-run', taskDefinition: 'riderapp:15', deployments: 0, registrations: 0 },
     prepare(world) {

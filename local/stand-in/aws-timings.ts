@@ -9,9 +9,15 @@
 /** A figure AWS does not document: why this value, and the values the sensitivity rows try. */
 export interface Estimate {
   readonly why: string;
-  /** Other values (same unit and shape as `value`) the bench runs to show how much the figure matters. */
-  readonly sensitivity: readonly (number | Range)[];
+  /**
+   * Other values (same unit and shape as `value`) the bench runs to show how much the figure matters;
+   * `'never'` for a delay: the behaviour does not happen at all.
+   */
+  readonly sensitivity: readonly SensitivityValue[];
 }
+
+/** A value a sensitivity row tries. */
+export type SensitivityValue = number | Range | 'never';
 
 /** Uniform between min and max (inclusive of min). */
 export interface Range {
@@ -94,6 +100,16 @@ export const AWS_TIMINGS = {
     value: 30,
     unit: 's',
     source: 'https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html',
+  },
+  unhealthyTaskStopSeconds: {
+    label: 'ECS stops a task whose load balancer target turned unhealthy (the service scheduler replaces it), after',
+    value: 15,
+    unit: 's',
+    source: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_services.html',
+    estimate: {
+      why: 'AWS: "The service scheduler also replaces tasks determined to be unhealthy after ... a load balancer target group health check fails", not after how long',
+      sensitivity: [5, 60, 'never'],
+    },
   },
   albMetricPeriodSeconds: {
     label: 'ALB CloudWatch metrics (UnHealthyHostCount) period',
@@ -240,8 +256,9 @@ export function middle(value: number | Range): number {
   return typeof value === 'number' ? value : (value.min + value.max) / 2;
 }
 
-/** "30 s", "30–75 s" */
-export function formatFigure(value: number | Range, unit: string): string {
+/** "30 s", "30–75 s", "never" */
+export function formatFigure(value: SensitivityValue, unit: string): string {
+  if (value === 'never') return 'never';
   const n = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(x < 1 ? 3 : 1));
   return typeof value === 'number' ? `${n(value)} ${unit}` : `${n(value.min)}–${n(value.max)} ${unit}`;
 }

@@ -72,6 +72,15 @@ function comparison(overrides: { oursRecoveredRuns?: number; failedRuns?: number
     sensitivity: [
       { estimate: 'fargateStartSeconds', label: 'Fargate task start', value: '15–30 s', scenario: 'deployment-failed', runs: 8, recoveredP50: { ours: 180, floor: 176 }, oursOverFloor: OURS.overFloor },
       { estimate: 'ecsBakeTimeSeconds', label: 'ECS bake time', value: '120 s', scenario: 'alarm-after-deploy', runs: 30, recoveredP50: { ecsDeploymentAlarms: null } },
+      {
+        estimate: 'unhealthyTaskStopSeconds',
+        label: 'ECS stops an unhealthy task after',
+        value: 'never',
+        scenario: 'alarm-after-deploy',
+        runs: 8,
+        recoveredP50: { ours: 420, oursTaskDetector: null },
+        detectionP50: { ours: 217.4, oursTaskDetector: null },
+      },
     ],
   };
 }
@@ -257,8 +266,11 @@ describe('BENCHMARKS.md', () => {
 
     // Assess
     expect(markdown).toContain('This machine was loaded by other processes during the run');
-    expect(markdown).toContain('| Fargate task start | 15–30 s | deployment-failed | 8 | ours 180.0, floor 176.0 | 1.020 / 1.050 |');
-    expect(markdown).toContain('| ECS bake time | 120 s | alarm-after-deploy | 30 | ecsDeploymentAlarms never recovered |  |');
+    expect(markdown).toContain('| Fargate task start | 15–30 s | deployment-failed | 8 | ours 180.0, floor 176.0 |  | 1.020 / 1.050 |');
+    expect(markdown).toContain('| ECS bake time | 120 s | alarm-after-deploy | 30 | ecsDeploymentAlarms never recovered |  |  |');
+    expect(markdown).toContain(
+      '| ECS stops an unhealthy task after | never | alarm-after-deploy | 8 | ours 420.0, oursTaskDetector never recovered | ours 217.4, oursTaskDetector never rolled back |  |',
+    );
     expect(markdown).toContain('**estimate**');
     expect(markdown).toContain('https://docs.aws.amazon.com/');
     expect(markdown.match(/```mermaid/g)).toHaveLength(2);

@@ -3,6 +3,7 @@ import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { allTargetsHealthy, copyWithFirstImage, secondNewestImageTag, servicesStableVerdict } from '../../bench/seed-pipeline';
+import { runModelSide } from '../../bench/sides';
 
 const REPOSITORY = '111122223333.dkr.ecr.us-east-1.amazonaws.com/riderapp';
 
@@ -102,5 +103,20 @@ describe("the seed's health check", () => {
   ])('passes=$expected for $targets.length targets', ({ targets, expected }) => {
     // Act / Assess
     expect(allTargetsHealthy(targets)).toBe(expected);
+  });
+});
+
+describe("the seed's side of the bench", () => {
+  it('starts its pipeline the reaction time after the first failed health check, even before the alarm fires, and recovers later with a slower person', () => {
+    // Act
+    const quick = runModelSide('alarm-after-deploy', 'seed', 1, { humanReportMinutes: 1 });
+    const slow = runModelSide('alarm-after-deploy', 'seed', 1, { humanReportMinutes: 5 });
+    const floor = runModelSide('alarm-after-deploy', 'floor', 1);
+
+    // Assess: reported 1 (5) min after the first failure, started 2 min later (AWS_TIMINGS.humanStartMinutes)
+    const moments = [quick, slow].map((run) => run.measures!.moments);
+    expect(moments.map((m) => m.detection! - m.firstFailure)).toEqual([3 * 60_000, 7 * 60_000]);
+    expect(moments[0]!.detection).toBeLessThan(floor.measures!.moments.detection!);
+    expect(slow.measures!.recoveredMs - quick.measures!.recoveredMs).toBeGreaterThan(3 * 60_000);
   });
 });

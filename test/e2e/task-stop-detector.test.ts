@@ -6,7 +6,6 @@ import {
   runScenario,
   SCENARIOS,
   type ScenarioName,
-  UNHEALTHY_TASK_STOP_ESTIMATE_MS,
 } from '../../local/harness/index';
 import { acceptedDeployments, useBundledWorlds } from '../helpers/bundled-worlds';
 
@@ -112,7 +111,7 @@ describe('stops the task-stop detector must not roll back for', () => {
 
   it('the tasks of its own rollback deployment, when riderapp:14 fails to start too', async () => {
     // Prepare
-    const world = await worlds.start({ riderapp: { v15Behaviour: 'regression' }, timings: { unhealthyTaskStopMs: UNHEALTHY_TASK_STOP_ESTIMATE_MS } });
+    const world = await worlds.start({ riderapp: { v15Behaviour: 'regression' } });
     const detector = await attachDetector(world);
     deployAndComplete(world, 'riderapp:15');
     const v14 = world.riderapp?.revisions[14].image;

@@ -88,8 +88,8 @@ describe('CloudWatch alarm evaluation', () => {
 
   it('goes into ALARM only after 2 one-minute datapoints with unhealthy targets reached CloudWatch, minutes after the first failed health check', () => {
     for (const seed of [1, 2, 3, 4]) {
-      // Prepare
-      const { model } = world(seed, { v15: 'regression' });
+      // Prepare: targets that stay unhealthy (ECS's replacement of unhealthy tasks off), to see CloudWatch's evaluation alone
+      const { model } = world(seed, { v15: 'regression', timings: { unhealthyTaskStopMs: undefined } });
 
       // Act
       const { deployedAt, event } = stage(model, 'alarm-after-deploy');
@@ -104,6 +104,51 @@ describe('CloudWatch alarm evaluation', () => {
       expect(alarmAt).toBeGreaterThanOrEqual(secondMinuteEnds + 30_000);
       expect(alarmAt).toBeLessThanOrEqual(secondMinuteEnds + 90_000 + 60_000);
       expect(alarmEvent(model.emitted)).toBe(event);
+    }
+  });
+
+  it('by default sees an unhealthy target only until ECS stops its task (15 s): ALARM only once two consecutive minutes each saw one, published and evaluated after', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      // Prepare: the default world, where ECS replaces a task whose target turned unhealthy (AWS_TIMINGS.unhealthyTaskStopSeconds)
+      const { model } = world(seed, { v15: 'regression' });
+
+      // Act
+      const { deployedAt, event } = stage(model, 'alarm-after-deploy');
+
+      // Assess: each unhealthy target lasts the estimate, then drains; the minutes in which one was unhealthy
+      const targets = model.history.filter((e): e is Extract<ModelTransition, { kind: 'target' }> => e.kind === 'target' && e.at >= deployedAt);
+      const minutes = new Set<number>();
+      for (const [i, e] of targets.entries()) {
+        if (e.state !== 'unhealthy') continue;
+        const next = targets.slice(i + 1).find((t) => t.taskArn === e.taskArn)!;
+        expect(next).toMatchObject({ state: 'draining', at: e.at + AWS_TIMINGS.unhealthyTaskStopSeconds.value * 1000 });
+        for (let m = Math.floor(e.at / 60_000); m <= Math.floor((next.at - 1) / 60_000); m++) minutes.add(m);
+      }
+      const alarmAt = Date.parse(event.time);
+      const secondOfTwo = [...minutes].sort((a, b) => a - b).find((m) => minutes.has(m - 1))!;
+      expect(secondOfTwo).toBeDefined();
+      expect(alarmAt).toBeGreaterThanOrEqual((secondOfTwo + 1) * 60_000 + 30_000);
+      expect(alarmAt).toBeLessThanOrEqual((secondOfTwo + 1) * 60_000 + 90_000 + 60_000);
+    }
+  });
+
+  it("by default stops the regressed tasks only after riderapp:15's deployment COMPLETED (the circuit breaker no longer watches), and replaces them with riderapp:15 tasks", () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      // Prepare
+      const { model } = world(seed, { v15: 'regression' });
+
+      // Act
+      const { deployedAt, event } = stage(model, 'alarm-after-deploy');
+
+      // Assess
+      const completed = model.emitted.find((e) => e['detail-type'] === 'ECS Deployment State Change' && e.detail.eventName === 'SERVICE_DEPLOYMENT_COMPLETED' && Date.parse(e.time) >= deployedAt);
+      const v15 = model.history.filter((e): e is Extract<ModelTransition, { kind: 'task' }> => e.kind === 'task' && e.at >= deployedAt && e.taskDefinitionArn.endsWith('riderapp:15'));
+      const firstStop = v15.find((e) => e.status === 'STOPPING')!;
+      expect(completed).toBeDefined();
+      expect(Date.parse(completed!.time)).toBeLessThan(firstStop.at);
+      const started = new Set(v15.filter((e) => e.status === 'PROVISIONING').map((e) => e.taskArn));
+      expect(started.size).toBeGreaterThan(3);
+      expect(firstStop.at).toBeLessThan(Date.parse(event.time));
     }
   });
 

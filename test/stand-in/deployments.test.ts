@@ -12,7 +12,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RiderappSeedOptions, type StandIn, type StandInEvent, startStandIn } from '../../local/stand-in/index';
+import { type RiderappSeedOptions, type StandIn, type StandInEvent, startStandIn, type Timings } from '../../local/stand-in/index';
 
 const CLUSTER = 'riderapp-cluster';
 const SERVICE = 'riderapp-service';
@@ -34,8 +34,8 @@ const FIXED_TIMINGS = {
   metricDelayMs: { min: 0, max: 0 },
 } as const;
 
-async function start(seed: RiderappSeedOptions = {}) {
-  standIn = await startStandIn({ speed: 0, riderapp: seed, start: Date.parse('2025-06-02T09:00:00Z'), timings: FIXED_TIMINGS });
+async function start(seed: RiderappSeedOptions = {}, timings: Partial<Timings> = {}) {
+  standIn = await startStandIn({ speed: 0, riderapp: seed, start: Date.parse('2025-06-02T09:00:00Z'), timings: { ...FIXED_TIMINGS, ...timings } });
   const config = standIn.clientConfig({ maxAttempts: 1 });
   clients = { ecs: new ECSClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
   const events: StandInEvent[] = [];
@@ -243,9 +243,15 @@ describe('a deployment of a bad image (riderapp:15)', () => {
 });
 
 describe('a post-deployment regression (riderapp:15 marked "regression")', () => {
+  /**
+   * Targets that stay unhealthy: ECS's replacement of unhealthy tasks (15 s by default) turned off,
+   * so that the alarm's evaluation is seen alone (aws-defaults.test.ts plays the default world).
+   */
+  const TARGETS_STAY_UNHEALTHY = { unhealthyTaskStopMs: undefined };
+
   it('completes, turns unhealthy in riderapp-tg, then raises the UnHealthyHostCount alarm', async () => {
     // Prepare
-    const { standIn, ecs, elbv2, events } = await start({ v15Behaviour: 'regression' });
+    const { standIn, ecs, elbv2, events } = await start({ v15Behaviour: 'regression' }, TARGETS_STAY_UNHEALTHY);
     const tg = standIn.riderapp!.targetGroupArn;
 
     // Act
@@ -282,9 +288,36 @@ describe('a post-deployment regression (riderapp:15 marked "regression")', () =>
     });
   });
 
+  it("by default, stops each unhealthy task 15 s later for failed ELB health checks and starts another riderapp:15 task in its place; one unhealthy minute raises no alarm", async () => {
+    // Prepare: the stand-in's default (AWS_TIMINGS.unhealthyTaskStopSeconds, an estimate)
+    const { standIn, ecs, elbv2, events } = await start({ v15Behaviour: 'regression' });
+    const tg = standIn.riderapp!.targetGroupArn;
+
+    // Act: unhealthy at 09:07:30 (as above), stopped at 09:07:45
+    await ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: SERVICE, taskDefinition: 'riderapp:15' }));
+    standIn.advance(465 * SECOND - 1);
+    const beforeStop = await targetStates(elbv2, tg);
+    standIn.advance(1 + 15 * SECOND);
+    const stopped = await ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE, desiredStatus: 'STOPPED' }));
+    const described = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: stopped.taskArns ?? [] }));
+    const afterStop = await targetStates(elbv2, tg);
+    const running = await ecs.send(new ListTasksCommand({ cluster: CLUSTER, serviceName: SERVICE, desiredStatus: 'RUNNING' }));
+    const replacements = await ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: running.taskArns ?? [] }));
+    standIn.advance(5 * 60 * SECOND);
+
+    // Assess
+    expect(beforeStop).toEqual(['unhealthy', 'unhealthy', 'unhealthy']);
+    const elbKills = (described.tasks ?? []).filter((t) => t.stoppedReason?.startsWith(`Task failed ELB health checks in (target-group ${tg})`));
+    expect(elbKills).toHaveLength(3);
+    for (const task of elbKills) expect(task).toMatchObject({ taskDefinitionArn: expect.stringMatching(/riderapp:15$/), stopCode: 'ServiceSchedulerInitiated' });
+    expect(afterStop).toEqual(['draining', 'draining', 'draining']);
+    expect((replacements.tasks ?? []).map((t) => t.taskDefinitionArn?.replace(/^.*\//, ''))).toEqual(['riderapp:15', 'riderapp:15', 'riderapp:15']);
+    expect(events.filter((e) => e['detail-type'] === 'CloudWatch Alarm State Change')).toEqual([]);
+  });
+
   it('returns the alarm to OK once riderapp:14 replaced the regressed tasks', async () => {
     // Prepare
-    const { standIn, ecs, events } = await start({ v15Behaviour: 'regression' });
+    const { standIn, ecs, events } = await start({ v15Behaviour: 'regression' }, TARGETS_STAY_UNHEALTHY);
     standIn.model.deploy(CLUSTER, SERVICE, 'riderapp:15');
     standIn.advance(600 * SECOND);
 

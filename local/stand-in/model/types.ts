@@ -51,11 +51,12 @@ export interface Timings {
   readonly ecsBakeTimeMs: number;
   /**
    * How long after a target turns unhealthy the service scheduler stops its task ("Task failed ELB
-   * health checks in (target-group …)", ServiceSchedulerInitiated); undefined: never (the model's
-   * behaviour before the task-stop detector, which the alarm scenarios and the bench rely on).
-   * AWS documents that ECS replaces such tasks but not after how long (estimate). @default undefined
+   * health checks in (target-group …)", ServiceSchedulerInitiated) and starts a replacement, as ECS
+   * does for a service that uses the load balancer's health check; undefined: never (a scenario
+   * that needs targets to stay unhealthy). AWS documents the replacement, not its delay.
+   * @default 15_000 (estimate, AWS_TIMINGS.unhealthyTaskStopSeconds)
    */
-  readonly unhealthyTaskStopMs?: number;
+  readonly unhealthyTaskStopMs: number | undefined;
 }
 
 const range = (value: number | { readonly min: number; readonly max: number }, scale: number): DurationRange =>
@@ -78,6 +79,7 @@ export const DEFAULT_TIMINGS: Timings = {
   alarmEvaluationIntervalMs: T.alarmEvaluationIntervalSeconds.value * 1000,
   ecsAlarmPollMs: range(T.ecsAlarmPollSeconds.value, 1000),
   ecsBakeTimeMs: T.ecsBakeTimeSeconds.value * 1000,
+  unhealthyTaskStopMs: T.unhealthyTaskStopSeconds.value * 1000,
 };
 
 /** A fixed duration (min = max). */
