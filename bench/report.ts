@@ -675,6 +675,8 @@ ${markdownTable(['figure', 'value', 'kind', 'source'], timingRows())}
 ## 4. Sensitivity of the estimates
 
 Each estimate at the values it would take if it were wrong; the runs use the same seeds (fewer for rows that run ours).
+The rows of ECS's stop of unhealthy tasks set the value for every side of alarm-after-deploy at once; "never" is a world
+where targets stay unhealthy: the alarm sees every minute of them, and the task-stop detector has nothing to count.
 
 ${markdownTable(SENSITIVITY_HEADER, sensitivityRows(report))}
 

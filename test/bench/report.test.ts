@@ -260,6 +260,33 @@ describe('BENCHMARKS.md', () => {
     expect(lines[3]).toContain("ECS's circuit breaker never acts");
   });
 
+  it("compares the task-stop detector's detection with the alarm path's, both in the world where ECS stops unhealthy tasks, and says when ECS deployment alarms missed runs", () => {
+    // Prepare
+    const c = comparison();
+    const detection = (p50: number) => ({ detectionSeconds: { p50, p90: p50 }, ecsRollbackSeconds: { p50: 200, p90: 200 } });
+    const alarm = c.scenarios['alarm-after-deploy'];
+    const withDetector: Comparison = {
+      ...c,
+      scenarios: {
+        ...c.scenarios,
+        'alarm-after-deploy': {
+          ...alarm,
+          sides: { ...alarm.sides, ours: { ...side(420), ...detection(234.8) }, oursTaskDetector: { ...side(260), ...detection(54.2) }, ecsDeploymentAlarms: side(425, 30, 27) },
+        },
+      },
+    };
+
+    // Act
+    const lines = plainVerdicts(withDetector);
+
+    // Assess
+    expect(lines[2]).toContain('in 3 of 30 runs ECS deployment alarms never rolled back');
+    expect(lines[3]).toContain('the task-stop detector wins on detection:** it acts on the bad version');
+    expect(lines[3]).toContain("54.2 s p50 after the first failed health check, against the alarm path's 234.8 s (4.33×)");
+    expect(lines[3]).toContain('where ECS stops unhealthy tasks after 15 s (an estimate');
+    expect(lines[4]).toContain("ECS's circuit breaker never acts");
+  });
+
   it('says the machine was loaded when the load average exceeded its cores, and lists every estimate with a sensitivity row', () => {
     // Act
     const markdown = renderMarkdown(report());
