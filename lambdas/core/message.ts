@@ -731,6 +731,11 @@ function whatFailed(state: Partial<RollbackState>, step: string, errorName: stri
   ];
 }
 
+/** The call that made the rollback deployment: UpdateService, or StopServiceDeployment (ROLLBACK) for ECS's own rollback of the deployment in flight. */
+function callOf(deployment: NonNullable<RollbackState['deployment']>): string {
+  return deployment.method === 'stop-service-deployment' ? 'StopServiceDeployment (ROLLBACK)' : 'UpdateService';
+}
+
 function unconfirmedText(
   state: Partial<RollbackState>,
   name: string,
@@ -746,7 +751,7 @@ function unconfirmedText(
   return {
     subject: `Rollback unconfirmed at ${step}: ${name}`,
     headline: `Rollback of ${name} to ${revision} STARTED but NOT CONFIRMED: ${step} gave up on ${errorName}.`,
-    now: `Now: UpdateService took effect (deployment ${deployment.deploymentId} of ${revision} is the service's latest) and ECS goes on with it by itself; this execution could not watch it to the end.${seen}`,
+    now: `Now: ${callOf(deployment)} took effect (deployment ${deployment.deploymentId} of ${revision} is the service's latest) and ECS goes on with it by itself; this execution could not watch it to the end.${seen}`,
     nextSteps: [
       ...cooldownStep(state, options, name),
       `Look at deployment ${deployment.deploymentId} (links below): COMPLETED with its targets healthy means ${name} is back on ${revision} and nothing else is needed.`,
@@ -781,7 +786,7 @@ function failureText(state: Partial<RollbackState>, service: string | undefined,
     deployment !== undefined && watching
       ? `Nothing by this execution: ECS's own rollback deployment ${deployment.deploymentId} of ${shortTaskDefinition(deployment.taskDefinitionArn)} is the service's latest.`
       : deployment !== undefined
-        ? `UpdateService was called: deployment ${deployment.deploymentId} of ${shortTaskDefinition(deployment.taskDefinitionArn)} is the service's latest.`
+        ? `${callOf(deployment)} was called: deployment ${deployment.deploymentId} of ${shortTaskDefinition(deployment.taskDefinitionArn)} is the service's latest.`
         : STEPS_BEFORE_ANY_CHANGE.has(step)
           ? 'Nothing: the service was not updated.'
           : 'Unknown: check the service in the ECS console.';

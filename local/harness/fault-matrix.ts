@@ -46,12 +46,18 @@ export const MATRIX_ENV: Readonly<Record<string, string>> = {
  * (DescribeServices, the count and its record in DynamoDB, StartExecution) and whatever the rollback it
  * starts calls that the other stories do not.
  */
-export const MATRIX_STORIES = ['deployment-failed', 'image-target', 'stale-lock', 'task-stop-detector'] as const;
+export const MATRIX_STORIES = ['deployment-failed', 'image-target', 'stale-lock', 'task-stop-detector', 'task-stop-in-flight'] as const;
 export type MatrixStory = (typeof MATRIX_STORIES)[number];
 
-/** The stories whose rollback the task-stop detector starts, and the scenario (local/harness/scenarios.ts) each plays. */
+/**
+ * The stories whose rollback the task-stop detector starts, and the scenario (local/harness/scenarios.ts) each
+ * plays. `task-stop-in-flight`: crash-loop-small-service, where the detector acts while riderapp:15's deployment
+ * is still IN_PROGRESS and the rollback lets ECS roll it back (StopServiceDeployment, ROLLBACK, followed through
+ * DescribeServiceDeployments): the operations no other story calls.
+ */
 export const DETECTOR_STORIES: Readonly<Partial<Record<MatrixStory, ScenarioName>>> = {
   'task-stop-detector': 'regression-after-complete',
+  'task-stop-in-flight': 'crash-loop-small-service',
 };
 
 /** The task-stop detector's Lambda, by the name its function carries (lib/constructs/detector.ts). */
@@ -584,6 +590,7 @@ async function runDetectorCase(context: MatrixContext, c: MatrixCase, story: Mat
         status,
         published,
         updates: accepted('UpdateService').length,
+        nativeRollbacks: accepted('StopServiceDeployment').length,
         registrations: accepted('RegisterTaskDefinition').length,
         publishLost,
         finalTaskDefinition,
@@ -653,6 +660,8 @@ export interface Observed {
   readonly published: readonly PublishedMessage[];
   /** UpdateService calls ECS accepted (answer lost or not). */
   readonly updates: number;
+  /** StopServiceDeployment (ROLLBACK) calls ECS accepted: ECS's own rollback of the in-flight deployment. @default 0 */
+  readonly nativeRollbacks?: number;
   /** RegisterTaskDefinition calls ECS accepted. */
   readonly registrations: number;
   /** A Publish answer was lost (or Notify crashed after publishing). */
@@ -670,16 +679,26 @@ export function judge(o: Observed): string[] {
   const untouched = o.finalTaskDefinition.endsWith(`/${o.failing}`);
   const kinds = o.published.map((m) => notificationKindOf(m));
   const alarmed = o.status !== 'SUCCEEDED';
+  const native = o.nativeRollbacks ?? 0;
+  const changes = o.updates + native;
   if (o.published.length === 0 && !alarmed) why.push('ended SUCCEEDED without any notification');
   for (const [i, kind] of kinds.entries()) {
     const message = o.published[i]?.message ?? '';
     if (kind === 'success' && !onTarget) why.push(`success notification but the service runs ${short(o.finalTaskDefinition)}`);
     if (kind === 'skipped') why.push(`a real rollback was skipped: ${/\b[A-Z][A-Za-z]+(?:InProgress|Duplicate|Claimed)\b/.exec(message)?.[0] ?? message.split('\n')[0]}`);
-    if (kind === 'failure' && o.updates > 0 && /Changed: Nothing/.test(message)) why.push('failure notification says nothing changed, but UpdateService took effect');
-    if (kind === 'failure' && o.updates === 0 && /Changed: UpdateService was called/.test(message)) why.push('failure notification says UpdateService was called, but it never took effect');
+    // The "Changed" line as Notify writes it ("  Changed     Nothing: ...", a padded label), or "Changed: ...".
+    if (kind === 'failure' && changes > 0 && /Changed:?\s+Nothing/.test(message)) {
+      why.push(`failure notification says nothing changed, but ${o.updates > 0 ? 'UpdateService' : 'StopServiceDeployment'} took effect`);
+    }
+    if (kind === 'failure' && o.updates === 0 && /Changed:?\s+UpdateService was called|UpdateService took effect/.test(message)) {
+      why.push('failure notification says UpdateService was called, but it never took effect');
+    }
+    if (kind === 'failure' && native === 0 && /Changed:?\s+StopServiceDeployment|StopServiceDeployment \(ROLLBACK\) took effect/.test(message)) {
+      why.push('failure notification says StopServiceDeployment was called, but it never took effect');
+    }
   }
   if (!onTarget && !untouched) why.push(`service left on ${short(o.finalTaskDefinition)}, neither the target nor untouched`);
-  if (o.updates > 1) why.push(`${o.updates} ECS deployments started by one execution`);
+  if (changes > 1) why.push(`${changes} ECS deployments started by one execution${native > 0 ? ` (UpdateService ${o.updates}, StopServiceDeployment ${native})` : ''}`);
   if (o.registrations > 1) why.push(`${o.registrations} task definition revisions registered by one execution`);
   if (o.published.length > (o.publishLost ? 2 : 1)) why.push(`${o.published.length} notifications published`);
   if (o.secondBlocked) why.push('a second trigger right after was skipped as RollbackInProgress (lock leaked)');

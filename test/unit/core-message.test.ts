@@ -244,6 +244,25 @@ describe('failure notification', () => {
     expect(sectionOf(body, 'What failed')).toContain(`  Error       ${error}`);
   });
 
+  it("names StopServiceDeployment, not UpdateService, when ECS's own rollback of the deployment in flight was started and the watching step gave up", () => {
+    // Prepare
+    const cause = JSON.stringify({ errorType: 'TransientAwsError', errorMessage: 'ecs:DescribeServiceDeployments: ServerException: Service unavailable. Try again later.' });
+    const state: RollbackState = {
+      ...stabilityFailed,
+      deployment: { ...stabilityFailed.deployment!, method: 'stop-service-deployment', serviceDeploymentArn: 'arn:aws:ecs:us-east-1:111122223333:service-deployment/riderapp-cluster/riderapp-service/abc' },
+      stability: { ...stabilityFailed.stability!, status: 'IN_PROGRESS' },
+      failure: { step: 'CheckStability', error: 'TransientAwsError', cause },
+    };
+
+    // Act
+    const { body } = build('failure', state);
+
+    // Assess
+    expect(body.split('\n')[1]).toContain('Now: StopServiceDeployment (ROLLBACK) took effect (deployment ecs-svc/2222 of riderapp:14 is the service\'s latest)');
+    expect(body).toMatch(/^ {2}Changed +StopServiceDeployment \(ROLLBACK\) was called: deployment ecs-svc\/2222 of riderapp:14/m);
+    expect(body).not.toContain('UpdateService');
+  });
+
   it('still says FAILED when the watching step saw the rollback deployment fail (not an AWS error)', () => {
     // Act
     const { subject } = build('failure', stabilityFailed);

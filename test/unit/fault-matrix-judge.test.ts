@@ -39,6 +39,17 @@ describe('judging a fault-matrix case', () => {
     ['a success notification while riderapp:15 still runs', { finalTaskDefinition: TD(15), updates: 0 }, 'success notification but the service runs riderapp:15'],
     ['a real rollback skipped', { published: [message('skipped', 'Reason: RollbackInProgress')], updates: 0, finalTaskDefinition: TD(15) }, 'a real rollback was skipped: RollbackInProgress'],
     ['a failure saying nothing changed after UpdateService took effect', { status: 'FAILED', published: [message('failure', 'Changed: Nothing: the service was not updated.')] }, 'says nothing changed'],
+    [
+      'a failure saying nothing changed (as Notify pads the label) after StopServiceDeployment took effect',
+      { status: 'FAILED', updates: 0, nativeRollbacks: 1, published: [message('failure', 'What failed\n  Changed     Nothing: the service was not updated.')] },
+      'says nothing changed, but StopServiceDeployment took effect',
+    ],
+    [
+      'a failure naming UpdateService after only StopServiceDeployment took effect',
+      { status: 'FAILED', updates: 0, nativeRollbacks: 1, published: [message('failure', 'What failed\n  Changed     UpdateService was called: deployment ecs-svc/1 of riderapp:14')] },
+      'says UpdateService was called, but it never took effect',
+    ],
+    ['an UpdateService and a StopServiceDeployment', { nativeRollbacks: 1 }, '2 ECS deployments started by one execution (UpdateService 1, StopServiceDeployment 1)'],
     ['two ECS deployments', { updates: 2 }, '2 ECS deployments'],
     ['two revisions', { registrations: 2 }, '2 task definition revisions'],
     ['two notifications without a lost Publish answer', { published: [message('success'), message('success')] }, '2 notifications published'],
@@ -47,6 +58,19 @@ describe('judging a fault-matrix case', () => {
   ])('finds %s unsafe, saying why', (_name, change, why) => {
     // Assess
     expect(judge({ ...rolledBack, ...change }).join('; ')).toContain(why);
+  });
+
+  it("finds ECS's own rollback (StopServiceDeployment) to riderapp:14, named as such in an unconfirmed ending, safe", () => {
+    // Assess
+    expect(
+      judge({
+        ...rolledBack,
+        status: 'FAILED',
+        updates: 0,
+        nativeRollbacks: 1,
+        published: [message('failure', 'Now: StopServiceDeployment (ROLLBACK) took effect\n  Changed     StopServiceDeployment (ROLLBACK) was called: deployment ecs-svc/1')],
+      }),
+    ).toEqual([]);
   });
 
   it('allows two notifications when a Publish answer was lost', () => {
