@@ -4,7 +4,7 @@
  */
 import type { Bundles } from '../local/harness/bundles';
 import { AWS_TIMINGS, formatFigure, type Range, type SensitivityValue, type TimingKey } from '../local/stand-in/aws-timings';
-import type { TaskFunctionId } from '../statemachine/definition';
+import type { LambdaFunctionId } from '../local/harness/run';
 import { type Moments, type Quantiles, quantiles, type RunMeasures } from './measures';
 import { BENCH_SCENARIOS, type BenchScenario, NOT_APPLICABLE, OursSession, type Overrides, runModelSide, SIDES, type Side, type SideRun } from './sides';
 import { median } from './stats';
@@ -140,7 +140,7 @@ export function sidesFor(scenario: BenchScenario): Side[] {
 
 interface RunOptions {
   readonly session: OursSession;
-  readonly loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>;
+  readonly loadMs: Readonly<Partial<Record<LambdaFunctionId, number>>>;
   readonly progress: (line: string) => void;
 }
 

@@ -653,7 +653,8 @@ the rollback's targets healthy. The alarm path waits for the UnHealthyHostCount 
 or ECS's deployment failure (the circuit breaker's 3rd failed task); the task-stop detector counts the bad version's
 stopped tasks and acts on the 2nd (K = 2). Detection cost: the service's ECS Task State Change events per deployment,
 and how many of them the detector's rule (desiredStatus STOPPED, the watched services) delivers, one Lambda
-invocation each. Both paths run in the same world as every other side: ECS stops a task whose target turned unhealthy
+invocation each, each after the EventBridge delay, a cold (runtime init + its measured bundle load) or warm start, and
+the latency of its five calls up to StartExecution. Both paths run in the same world as every other side: ECS stops a task whose target turned unhealthy
 ${AWS_TIMINGS.unhealthyTaskStopSeconds.value} s later and starts another of the same revision (an estimate: AWS documents that the service scheduler
 replaces such tasks, not after how long; section 4 tries ${AWS_TIMINGS.unhealthyTaskStopSeconds.estimate.sensitivity.map((v) => formatFigure(v, 's')).join(', ')}). Those stops are what the detector counts;
 they also cut each unhealthy target short, so the alarm needs two consecutive minutes that each saw one. A deployment still in flight is rolled back with

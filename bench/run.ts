@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Bundles } from '../local/harness/bundles';
 import { PROJECT_ROOT } from '../local/harness/bundles';
+import type { LambdaFunctionId } from '../local/harness/run';
 import type { TaskFunctionId } from '../statemachine/definition';
 import { type ColdStartRow, measureColdStart } from './cold-start';
 import { measureConcurrentRollbacks } from './concurrent';
@@ -108,7 +109,7 @@ async function main(): Promise<number> {
     progress(`cold start: ${loadSamples} fresh node processes per bundle and variant`);
     const coldStart: ColdStartRow[] = await measureColdStart(firstSynth.assets, firstSynth.environments, loadSamples);
 
-    const loadMs = Object.fromEntries(coldStart.map((row) => [row.id, row.loadWithSourceMapsMs])) as Partial<Record<TaskFunctionId, number>>;
+    const loadMs = Object.fromEntries(coldStart.map((row) => [row.id, row.loadWithSourceMapsMs])) as Partial<Record<LambdaFunctionId, number>>;
     const comparison = await compareSides({ bundles, loadMs, runs, sensitivityRuns: Math.min(sensitivityRuns, runs), progress });
 
     progress(`${CONCURRENT_ROLLBACKS} concurrent rollbacks against ECS's request throttling`);

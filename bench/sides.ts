@@ -27,7 +27,7 @@ import { DeleteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SERVICES_CONFIG_ITEM_ID } from '../lambdas/shared/config';
 import type { Bundles } from '../local/harness/bundles';
 import { attachDetector } from '../local/harness/detector';
-import { type InvocationLatency, type RollbackRun, runRollback, stepFunctionsOf } from '../local/harness/run';
+import { type InvocationLatency, type LambdaFunctionId, type RollbackRun, runRollback, stepFunctionsOf } from '../local/harness/run';
 import { createWorld, RIDERAPP, type World } from '../local/harness/world';
 import { AWS_TIMINGS, draw, type Range } from '../local/stand-in/aws-timings';
 import { IdGenerator } from '../local/stand-in/ids';
@@ -41,7 +41,6 @@ import {
   seedRiderapp,
   type Timings,
 } from '../local/stand-in/index';
-import type { TaskFunctionId } from '../statemachine/definition';
 import { measureRun, type RunMeasures } from './measures';
 import { secondNewestImageTag } from './seed-pipeline';
 
@@ -259,9 +258,15 @@ export function runModelSide(scenario: BenchScenario, side: Exclude<Side, 'ours'
   return { side, ...(withDetection === undefined ? {} : { measures: withDetection }) };
 }
 
+/**
+ * The detector's calls up to the K-th stop's StartExecution: DescribeServices, the loop guard's
+ * deployment record (GetItem), the count (UpdateItem), the record of the start (UpdateItem), StartExecution.
+ */
+const DETECTOR_CALLS_TO_START = 5;
+
 /** Lambda cold and warm starts (container reuse per function) and API latency, drawn from AWS_TIMINGS with a bench-side generator. */
-export function invocationLatency(random: () => number, loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>, overrides: Overrides = {}): InvocationLatency {
-  const lastUsed = new Map<TaskFunctionId, number>();
+export function invocationLatency(random: () => number, loadMs: Readonly<Partial<Record<LambdaFunctionId, number>>>, overrides: Overrides = {}): InvocationLatency {
+  const lastUsed = new Map<LambdaFunctionId, number>();
   const reuseMs = (overrides.lambdaReuseIdleMinutes ?? AWS_TIMINGS.lambdaReuseIdleMinutes.value) * 60_000;
   return {
     invocationMs(id, now) {
@@ -345,7 +350,7 @@ export class OursSession {
   public async run(
     scenario: BenchScenario,
     seed: number,
-    loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>,
+    loadMs: Readonly<Partial<Record<LambdaFunctionId, number>>>,
     overrides: Overrides = {},
   ): Promise<SideRun> {
     const { world, random } = await this.fresh(scenario, 'ours', seed, overrides);
@@ -371,14 +376,21 @@ export class OursSession {
   public async runDetector(
     scenario: BenchScenario,
     seed: number,
-    loadMs: Readonly<Partial<Record<TaskFunctionId, number>>>,
+    loadMs: Readonly<Partial<Record<LambdaFunctionId, number>>>,
     overrides: Overrides = {},
   ): Promise<SideRun> {
     const { world, random } = await this.fresh(scenario, 'oursTaskDetector', seed, overrides);
     const model = world.model;
-    const detector = await attachDetector(world);
+    const latency = invocationLatency(random, loadMs, overrides);
+    // Each delivery: EventBridge's delay, the detector's Lambda start (cold with its measured bundle
+    // load, or warm when its container is reused) and its calls up to StartExecution, all drawn.
+    const invocationDelayMs = () =>
+      draw(range(overrides.eventBridgeDeliveryMs ?? AWS_TIMINGS.eventBridgeDeliveryMs.value), random) +
+      latency.invocationMs('DetectTaskStops', model.now()) +
+      Array.from({ length: DETECTOR_CALLS_TO_START }, () => latency.apiCallMs()).reduce((a, b) => a + b, 0);
+    const detector = await attachDetector(world, { invocationDelayMs });
     try {
-      stepFunctionsOf(world).runOptions = { latency: invocationLatency(random, loadMs, overrides) };
+      stepFunctionsOf(world).runOptions = { latency };
       const deployedAt = model.now();
       const callsBefore = world.standIn.calls.all().length;
       model.deploy(RIDERAPP.cluster, RIDERAPP.service, 'riderapp:15');

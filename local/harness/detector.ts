@@ -4,7 +4,8 @@
  * watched services' tasks, desiredStatus STOPPED) invoke the bundled detector, asynchronously as
  * EventBridge invokes a Lambda target; its StartExecution reaches the world's Step Functions, which
  * runs the real ASL with the bundles. The scenario driver advances modelled time from one model job
- * to the next (`advance`); each invocation runs DETECTOR_INVOCATION_DELAY_MS after its event.
+ * to the next (`advance`); each invocation runs DETECTOR_INVOCATION_DELAY_MS after its event (the
+ * bench draws that delay per invocation instead: `invocationDelayMs`).
  * An invocation that fails is retried as Lambda retries an asynchronous invocation: twice, about one
  * and then two minutes later; after that the event goes to the function's dead-letter queue
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
@@ -35,6 +36,12 @@ export interface HarnessDetectorOptions {
   readonly crash?: (event: StandInEvent, attempt: number) => 'before' | 'after' | undefined;
   /** Runs around each invocation (the fault matrix traces which calls the detector made). */
   readonly around?: <T>(invoke: () => Promise<T>) => Promise<T>;
+  /**
+   * Modelled ms from a task's event to the detector's handler making its calls (EventBridge's
+   * delivery, the Lambda start, the calls before StartExecution); the bench draws it per invocation.
+   * @default DETECTOR_INVOCATION_DELAY_MS
+   */
+  readonly invocationDelayMs?: () => number;
 }
 
 /** The detector attached to a world. */
@@ -159,7 +166,7 @@ export async function attachDetector(world: World, options: HarnessDetectorOptio
     if (event['detail-type'] === 'ECS Task State Change') taskEvents += 1;
     if (!matchesDetectorRule(world, event)) return;
     delivered.push(event);
-    queued.push({ event, attempt: 0, dueAt: world.now() + DETECTOR_INVOCATION_DELAY_MS });
+    queued.push({ event, attempt: 0, dueAt: world.now() + (options.invocationDelayMs?.() ?? DETECTOR_INVOCATION_DELAY_MS) });
   });
 
   const detach = () => {

@@ -78,10 +78,13 @@ export interface RunRollbackOptions {
   readonly crashes?: readonly CrashSpec[];
 }
 
+/** A Lambda function of the stack: a Task of the state machine, or the task-stop detector. */
+export type LambdaFunctionId = TaskFunctionId | 'DetectTaskStops';
+
 /** Modelled durations of invocations and of the AWS calls they make (the bench draws them from AWS_TIMINGS). */
 export interface InvocationLatency {
   /** Modelled ms from the invocation to the handler running (cold start or warm overhead), at modelled time `now`. */
-  invocationMs(id: TaskFunctionId, now: number): number;
+  invocationMs(id: LambdaFunctionId, now: number): number;
   /** Modelled ms one AWS call takes. */
   apiCallMs(): number;
 }
