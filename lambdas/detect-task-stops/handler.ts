@@ -1,6 +1,6 @@
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { awsCall } from '../aws/call';
-import { ecsClient } from '../aws/clients';
+import { ecsClient, sfnClient } from '../aws/clients';
 import { describeService } from '../aws/ecs-service';
 import { createStateTable } from '../aws/state-table';
 import { createTaskStopCounter } from '../aws/task-stop-counter';
@@ -9,8 +9,6 @@ import { once } from '../shared/config';
 import { LOG_KEYS, logger, withLogging } from '../shared/logger';
 import { readDetectorConfig } from './config';
 import { type DetectorDeps, type DetectorResult, detect } from './detect';
-
-const sfnClient = once(() => new SFNClient({}));
 
 /** The service's PRIMARY deployment (DescribeServices), or undefined. */
 async function newestDeployment(cluster: string, service: string): Promise<NewestDeployment | undefined> {
@@ -39,6 +37,8 @@ const setup = once((): DetectorDeps => {
     markStarted: (...args) => counter.markStarted(...args),
     startExecution: async (name, input) => {
       const executionArn = `${config.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      // The shared client: connection and request timeouts like every other call (a hung call fails
+      // fast and is retried; the execution's name makes a repeated start return ExecutionAlreadyExists).
       try {
         const out = await awsCall('states:StartExecution', () =>
           sfnClient().send(new StartExecutionCommand({ stateMachineArn: config.stateMachineArn, name, input })),
