@@ -16,6 +16,7 @@ import type {
   TaskDefinitionRef,
 } from '../shared/types';
 import { endingOf, skipReason, timeToRecoveredSeconds } from './ending';
+import { STOPPABLE_STATUSES } from './native-rollback';
 import { REASONS } from './reasons';
 import { shortTaskDefinition } from './stability';
 import { onlyHealthCheckStops } from './task-stops';
@@ -704,10 +705,26 @@ function dryRunText(state: Partial<RollbackState>, service: string, options: Mes
     nextSteps: [...dependencyCaveat(state), ...command(startCommand(state, options, toArgument(state), 'rollback after a dry run'), 'To do it')],
     details: section('Plan', [
       `  1. ${register}`,
-      `  2. UpdateService ${service} in ${cluster}: ${from} -> ${to}`,
+      `  2. ${deployStep(state, service, cluster, from, to)}`,
       `  3. Wait until the new tasks are healthy${timeout === undefined ? '' : ` (timeout ${timeout})`}, then probe ${probes.join(' and ')}`,
     ]),
   };
+}
+
+/**
+ * The plan's deploy step. The detector's start carries the deployment's rollout state when it
+ * counted the K-th stop: still in flight, a real rollback uses ECS's own rollback of that deployment
+ * (lambdas/core/native-rollback.ts decides at UpdateService, when it sees the deployment again).
+ */
+function deployStep(state: Partial<RollbackState>, service: string, cluster: string, from: string, to: string): string {
+  const stops = state.request?.trigger.kind === 'task-stops' ? state.request.trigger.taskStops : undefined;
+  if (stops?.rolloutState !== undefined && (STOPPABLE_STATUSES as readonly string[]).includes(stops.rolloutState)) {
+    return (
+      `StopServiceDeployment (ROLLBACK) ${service} in ${cluster}: its deployment ${stops.deploymentId} was still ${stops.rolloutState}, ` +
+      `so ECS rolls it back to the revision it replaces (${to}); UpdateService ${from} -> ${to} instead if that deployment has ended by then`
+    );
+  }
+  return `UpdateService ${service} in ${cluster}: ${from} -> ${to}`;
 }
 
 const STEPS_BEFORE_ANY_CHANGE = new Set(['Prepare', 'ResolveTarget', 'RegisterTaskDefinition']);

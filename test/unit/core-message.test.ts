@@ -554,6 +554,24 @@ describe("a task-stops trigger's notification", () => {
     expect(body).not.toContain('A rollback may not help');
   });
 
+  it("plans ECS's own rollback (StopServiceDeployment) when the counted deployment was still in flight, UpdateService once it had completed", () => {
+    // Prepare
+    const counted = withStops(dryRun, [stop('a1', 'essential-container-exited'), stop('b2', 'essential-container-exited')], true);
+    const at = (rolloutState: string): RollbackState => ({
+      ...counted,
+      request: { ...counted.request!, trigger: { ...counted.request!.trigger, taskStops: { ...counted.request!.trigger.taskStops!, deploymentId: 'ecs-svc/1111', rolloutState } } },
+    });
+
+    // Act
+    const inFlight = build('dry-run', at('IN_PROGRESS')).body;
+    const completed = build('dry-run', at('COMPLETED')).body;
+
+    // Assess
+    expect(inFlight).toMatch(/^ {2}2\. StopServiceDeployment \(ROLLBACK\) riderapp-service in riderapp-cluster: its deployment ecs-svc\/1111 was still IN_PROGRESS, so ECS rolls it back to the revision it replaces \(riderapp:14\)/m);
+    expect(inFlight).not.toMatch(/^ {2}2\. UpdateService/m);
+    expect(completed).toMatch(/^ {2}2\. UpdateService riderapp-service in riderapp-cluster: riderapp:15 -> riderapp:14$/m);
+  });
+
   it('leads a notify-only dry run with what the detector would have done', () => {
     // Act
     const { body } = build('dry-run', withStops(dryRun, [stop('a1', 'elb-health-check'), stop('b2', 'elb-health-check')], true));
