@@ -9,7 +9,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../cli/doctor';
 import { runCli } from '../../cli/run';
-import { type DeployedStack, deployStack } from '../../local/harness/deployed-stack';
+import { type DeployedStack, type DeployStackOptions, deployStack } from '../../local/harness/deployed-stack';
 import { RIDERAPP, type World, type WorldOptions } from '../../local/harness/index';
 import { stepFunctionsOf } from '../../local/harness/run';
 import { useBundledWorlds } from '../helpers/bundled-worlds';
@@ -18,12 +18,12 @@ import { standInCli } from '../helpers/stand-in-cli';
 const worlds = useBundledWorlds();
 
 /** A world whose target group has tuned health checks (10 s × 3) and whose stack is deployed. */
-async function deployed(options: Omit<WorldOptions, 'bundles'> = {}): Promise<{ world: World; stack: DeployedStack }> {
+async function deployed(options: Omit<WorldOptions, 'bundles'> = {}, stackOptions: DeployStackOptions = {}): Promise<{ world: World; stack: DeployedStack }> {
   const world = await worlds.start(options);
   const tg = world.model.findTargetGroup(world.riderapp!.targetGroupArn) as { healthCheckIntervalSeconds: number; healthyThresholdCount: number };
   tg.healthCheckIntervalSeconds = 10;
   tg.healthyThresholdCount = 3;
-  return { world, stack: deployStack(world) };
+  return { world, stack: deployStack(world, stackOptions) };
 }
 
 async function doctor(world: World, args: string[] = ['--project', 'riderapp']): Promise<{ code: number; findings: Finding[]; text: string; stderr: string }> {
@@ -379,11 +379,7 @@ describe('ecs-rollback doctor on the stand-in', () => {
   });
 
   it('says the detector is off when the stack was deployed without it (taskStopDetector.enabled false)', async () => {
-    const world = await worlds.start();
-    const tg = world.model.findTargetGroup(world.riderapp!.targetGroupArn) as { healthCheckIntervalSeconds: number; healthyThresholdCount: number };
-    tg.healthCheckIntervalSeconds = 10;
-    tg.healthyThresholdCount = 3;
-    deployStack(world, { detector: false });
+    const { world } = await deployed({}, { detector: false });
 
     const result = await doctor(world);
 
