@@ -7,6 +7,7 @@
  * for more than the stack grants fails on the healthy setup).
  */
 import { PROJECT_TAG_KEY } from '../../lambdas/shared/config';
+import type { ServiceConfig } from '../../lambdas/shared/types';
 import { taskStopPattern } from '../../lib/constructs/detector';
 import { type PermissionInputs, taskGrants } from '../../lib/permissions';
 import { TASK_FUNCTIONS, type TaskFunctionId } from '../../statemachine/definition';
@@ -65,12 +66,22 @@ const KEY_POLICY_FOR_CLOUDWATCH = (account: string): string =>
     ],
   });
 
-/** The statements of each task function's role, from the grants the construct gives it. */
-function roleStatements(world: World, tableArn: string, stateMachineName: string): Record<TaskFunctionId, PolicyStatementRecord[]> {
-  const { account, region } = world.model;
-  const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${account}:${resource}`;
-  const inputs: PermissionInputs = {
-    services: world.services.map((s) => ({
+/**
+ * The inputs lib/permissions.ts takes, as the stack resolves them for these services in one
+ * account and Region (each ARN written out, as CloudFormation leaves them).
+ */
+export function permissionInputsFor(where: {
+  readonly region: string;
+  readonly account: string;
+  readonly services: readonly Pick<ServiceConfig, 'cluster' | 'service' | 'ecrRepository'>[];
+  readonly tableArn: string;
+  readonly stateMachineName: string;
+  readonly project: string;
+  readonly compact?: boolean;
+}): PermissionInputs {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${where.region}:${where.account}:${resource}`;
+  return {
+    services: where.services.map((s) => ({
       serviceArn: arn('ecs', `service/${s.cluster}/${s.service}`),
       clusterArn: arn('ecs', `cluster/${s.cluster}`),
       serviceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`),
@@ -79,13 +90,20 @@ function roleStatements(world: World, tableArn: string, stateMachineName: string
       clusterServiceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/*`),
       taskArns: arn('ecs', `task/${s.cluster}/*`),
       repositoryArn: arn('ecr', `repository/${s.ecrRepository}`),
-      passRoleArns: [`arn:aws:iam::${account}:role/${PROJECT}-*`],
+      passRoleArns: [`arn:aws:iam::${where.account}:role/${where.project}-*`],
     })),
-    tableArn,
+    tableArn: where.tableArn,
     taskDefinitionArns: arn('ecs', 'task-definition/*'),
     rdsArns: [arn('rds', 'db:*'), arn('rds', 'snapshot:*')],
-    executionArns: arn('states', `execution:${stateMachineName}:*`),
+    executionArns: arn('states', `execution:${where.stateMachineName}:*`),
+    ...(where.compact === undefined ? {} : { compact: where.compact }),
   };
+}
+
+/** The statements of each task function's role, from the grants the construct gives it. */
+function roleStatements(world: World, tableArn: string, stateMachineName: string): Record<TaskFunctionId, PolicyStatementRecord[]> {
+  const { account, region } = world.model;
+  const inputs = permissionInputsFor({ region, account, services: world.services, tableArn, stateMachineName, project: PROJECT });
   const grants = taskGrants(inputs);
   return Object.fromEntries(
     TASK_FUNCTION_IDS.map((id) => [

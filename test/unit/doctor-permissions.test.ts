@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { neededPermissions } from '../../cli/doctor';
 import type { ServiceConfig } from '../../lambdas/shared/types';
 import { type PermissionInputs, taskGrants } from '../../lib/permissions';
+import { permissionInputsFor } from '../../local/harness/deployed-stack';
 import { evaluate } from '../../local/stand-in/account';
 
 const REGION = 'us-east-1';
@@ -16,27 +17,15 @@ const TABLE = arn('dynamodb', 'table/riderapp-rollback-state');
 const service: ServiceConfig = { cluster: 'riderapp-cluster', service: 'riderapp-service', ecrRepository: 'riderapp', alarmNames: [] };
 
 function inputs(compact: boolean): PermissionInputs {
-  const s = service;
-  return {
-    services: [
-      {
-        serviceArn: arn('ecs', `service/${s.cluster}/${s.service}`),
-        clusterArn: arn('ecs', `cluster/${s.cluster}`),
-        serviceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/${s.service}/*`),
-        serviceRevisionArns: arn('ecs', `service-revision/${s.cluster}/${s.service}/*`),
-        serviceHistoryArns: arn('ecs', `service-*/${s.cluster}/${s.service}/*`),
-        clusterServiceDeploymentArns: arn('ecs', `service-deployment/${s.cluster}/*`),
-        taskArns: arn('ecs', `task/${s.cluster}/*`),
-        repositoryArn: arn('ecr', `repository/${s.ecrRepository}`),
-        passRoleArns: [`arn:aws:iam::${ACCOUNT}:role/riderapp-*`],
-      },
-    ],
+  return permissionInputsFor({
+    region: REGION,
+    account: ACCOUNT,
+    services: [service],
     tableArn: TABLE,
-    taskDefinitionArns: arn('ecs', 'task-definition/*'),
-    rdsArns: [arn('rds', 'db:*'), arn('rds', 'snapshot:*')],
-    executionArns: arn('states', 'execution:riderapp-ecs-auto-rollback:*'),
+    stateMachineName: 'riderapp-ecs-auto-rollback',
+    project: 'riderapp',
     compact,
-  };
+  });
 }
 
 describe('doctor permissions', () => {
