@@ -4,9 +4,8 @@
  * read from the services configuration item.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { useLocalServer } from '../helpers/local-server';
 import { ALLOW_LOOPBACK_ENV } from '../../lambdas/aws/http-probe';
 import { type LocalHistoryEvent, runLocally } from '../../statemachine/local';
 import { putServicesConfig } from '../../local/harness/state-table';
@@ -19,17 +18,15 @@ const DEPLOYMENT_FAILED: Record<string, unknown> = JSON.parse(
 const TOKEN = 's3cr3t-health-token';
 
 let engine: Engine;
-let server: Server;
 let requested: string[] = [];
 let healthUrl: string;
+const server = useLocalServer((req, res) => {
+  requested.push(req.url ?? '');
+  res.writeHead(200).end('ok');
+});
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    requested.push(req.url ?? '');
-    res.writeHead(200).end('ok');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  healthUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health?token=${TOKEN}`;
+  healthUrl = `${server.url}/health?token=${TOKEN}`;
   engine = await startEngine();
   vi.stubEnv(ALLOW_LOOPBACK_ENV, 'true');
   // The deployment's services configuration, with the health URL and its token (read by the functions on first use).
@@ -39,7 +36,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await engine?.close();
-  await new Promise((resolve) => server?.close(resolve));
 });
 
 afterEach(() => {

@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useLocalServer } from '../helpers/local-server';
 import { awsCall } from '../../lambdas/aws/call';
 import {
   DEFAULT_CONNECTION_TIMEOUT_MS,
@@ -13,22 +12,10 @@ import {
 import { TransientAwsError } from '../../lambdas/shared/errors';
 
 /** An ECS endpoint on 127.0.0.1 that reads every request and never answers. */
-let server: Server;
-let endpoint: string;
 let received: string[] = [];
-
-beforeAll(async () => {
-  server = createServer((request) => {
-    received.push(String(request.headers['x-amz-target']));
-    request.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+const server = useLocalServer((request) => {
+  received.push(String(request.headers['x-amz-target']));
+  request.resume();
 });
 
 beforeEach(() => {
@@ -40,7 +27,7 @@ const SHORT = { SDK_CONNECTION_TIMEOUT_MS: '200', SDK_REQUEST_TIMEOUT_MS: '150' 
 function clientFor(use: 'read' | 'write'): ECSClient {
   return new ECSClient({
     ...sdkClientOptions(use, SHORT),
-    endpoint,
+    endpoint: server.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' },
   });

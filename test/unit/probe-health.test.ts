@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeTargetGroupsCommand,
@@ -7,7 +5,8 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { useLocalServer } from '../helpers/local-server';
 import { ALLOW_LOOPBACK_ENV, loopbackAllowed } from '../../lambdas/aws/http-probe';
 import { readProbeSettings } from '../../lambdas/core/health';
 import { deps, handler } from '../../lambdas/probe-health/handler';
@@ -31,28 +30,17 @@ const NEW_IPS = ['10.0.1.11', '10.0.2.12', '10.0.3.13'];
 let answers: Array<number | 'hang' | { redirect: string }> = [];
 let requests = 0;
 let paths: string[] = [];
-let server: Server;
-let baseUrl: string;
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    requests += 1;
-    paths.push(req.url ?? '');
-    const answer = answers.length > 1 ? answers.shift() : answers[0];
-    if (answer === 'hang' || answer === undefined) return;
-    if (typeof answer === 'object') {
-      res.writeHead(302, { location: answer.redirect }).end();
-      return;
-    }
-    res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'not ok');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+const server = useLocalServer((req, res) => {
+  requests += 1;
+  paths.push(req.url ?? '');
+  const answer = answers.length > 1 ? answers.shift() : answers[0];
+  if (answer === 'hang' || answer === undefined) return;
+  if (typeof answer === 'object') {
+    res.writeHead(302, { location: answer.redirect }).end();
+    return;
+  }
+  res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'not ok');
 });
 
 function state(serviceConfig: { targetGroupArn?: string; healthCheckUrl?: string }): RollbackState {
@@ -134,7 +122,7 @@ describe('ProbeHealth', () => {
   it('passes when the health URL answers 200', async () => {
     // Prepare
     givenService(false);
-    const url = `${baseUrl}/health`;
+    const url = `${server.url}/health`;
 
     // Act
     const result = await handler(state({ healthCheckUrl: url }));
@@ -151,7 +139,7 @@ describe('ProbeHealth', () => {
     answers = [503, 502, 200];
 
     // Act
-    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+    const result = await handler(state({ healthCheckUrl: `${server.url}/health` }));
 
     // Assess
     expect(result).toMatchObject({ healthy: true, attempts: 3 });
@@ -164,7 +152,7 @@ describe('ProbeHealth', () => {
     answers = [503];
 
     // Act
-    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+    const result = await handler(state({ healthCheckUrl: `${server.url}/health` }));
 
     // Assess
     expect(result).toMatchObject({ healthy: false, attempts: 5 });
@@ -178,7 +166,7 @@ describe('ProbeHealth', () => {
     // Prepare
     givenService(false);
     answers = ['hang'];
-    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${baseUrl}/slow` }));
+    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${server.url}/slow` }));
 
     // Act
     const result = await probeHealth(input, { attempts: 2, intervalSeconds: 1, timeoutSeconds: 0.2 }, deps);
@@ -224,7 +212,7 @@ describe('ProbeHealth', () => {
     answers = [500];
 
     // Act
-    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+    const result = await handler(state({ healthCheckUrl: `${server.url}/health` }));
 
     // Assess
     expect(result.healthy).toBe(false);
@@ -255,7 +243,7 @@ describe('ProbeHealth', () => {
     answers = [{ redirect: 'http://169.254.169.254/latest/meta-data/iam/security-credentials/' }];
 
     // Act
-    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+    const result = await handler(state({ healthCheckUrl: `${server.url}/health` }));
 
     // Assess
     expect(result.healthy).toBe(false);
@@ -271,7 +259,7 @@ describe('ProbeHealth', () => {
     answers = [{ redirect: '/health/ready' }, 200];
 
     // Act
-    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+    const result = await handler(state({ healthCheckUrl: `${server.url}/health` }));
 
     // Assess
     expect(result.healthy).toBe(true);
@@ -327,18 +315,18 @@ describe('ProbeHealth', () => {
     answers = [503];
 
     // Act
-    const result = await handler(state({ healthCheckUrl: `${baseUrl}/health?token=abc123` }));
+    const result = await handler(state({ healthCheckUrl: `${server.url}/health?token=abc123` }));
 
     // Assess
-    expect(result.checks[0]?.subject).toBe(`${baseUrl}/health?…`);
+    expect(result.checks[0]?.subject).toBe(`${server.url}/health?…`);
     expect(JSON.stringify(result)).not.toContain('abc123');
   });
 
   it('probes the full URL from the services configuration when the state carries it redacted (no token in the Step Functions history)', async () => {
     // Prepare: Prepare put the URL without its query into the state; the configuration has the token
     givenService(false);
-    const configured = vi.fn(async () => `${baseUrl}/health?token=abc123`);
-    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${baseUrl}/health?…` }));
+    const configured = vi.fn(async () => `${server.url}/health?token=abc123`);
+    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${server.url}/health?…` }));
 
     // Act
     const result = await probeHealth(input, { attempts: 1, intervalSeconds: 1, timeoutSeconds: 1 }, { ...deps, configuredHealthCheckUrl: configured });
@@ -353,8 +341,8 @@ describe('ProbeHealth', () => {
   it('fails naming the field, and requests nothing, when the configuration no longer has the redacted URL the state carries', async () => {
     // Prepare: the health URL was changed by a deployment since Prepare
     givenService(false);
-    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${baseUrl}/health?…` }));
-    const configured = async () => `${baseUrl}/ready?token=abc123`;
+    const input = narrowProbeHealthInput(state({ healthCheckUrl: `${server.url}/health?…` }));
+    const configured = async () => `${server.url}/ready?token=abc123`;
 
     // Act
     const probing = probeHealth(input, { attempts: 1, intervalSeconds: 1, timeoutSeconds: 1 }, { ...deps, configuredHealthCheckUrl: configured });
@@ -370,7 +358,7 @@ describe('ProbeHealth', () => {
     vi.unstubAllEnvs();
 
     // Act
-    const refused = await handler(state({ healthCheckUrl: `${baseUrl}/health` }));
+    const refused = await handler(state({ healthCheckUrl: `${server.url}/health` }));
 
     // Assess
     expect(refused.healthy).toBe(false);

@@ -12,14 +12,14 @@
  * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/APITroubleshooting.html).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DescribeDBInstancesCommand as SdkDescribeDBInstancesCommand, DescribeDBSnapshotsCommand as SdkDescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useLocalServer } from '../helpers/local-server';
 import { BUNDLING } from '../../lib/constructs/functions';
 import { esbuildOptionsFrom, PROJECT_ROOT } from '../../local/harness/bundles';
 import { sdkClientOptions } from '../../lambdas/aws/client-options';
@@ -46,31 +46,20 @@ interface Received {
 type Answer = { status: number; body: string };
 let answer: (params: Record<string, string>) => Answer;
 let received: Received[] = [];
-let server: Server;
-let endpoint: string;
 
-beforeAll(async () => {
-  server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      const params = Object.fromEntries(new URLSearchParams(body));
-      received.push({ params, headers: request.headers });
-      const { status, body: xml } = answer(params);
-      response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'c5e1e2d4-0000-4000-8000-000000000001' });
-      response.end(xml);
-    });
+const server = useLocalServer((request, response) => {
+  let body = '';
+  request.setEncoding('utf8');
+  request.on('data', (chunk: string) => {
+    body += chunk;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  request.on('end', () => {
+    const params = Object.fromEntries(new URLSearchParams(body));
+    received.push({ params, headers: request.headers });
+    const { status, body: xml } = answer(params);
+    response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'c5e1e2d4-0000-4000-8000-000000000001' });
+    response.end(xml);
+  });
 });
 
 beforeEach(() => {
@@ -80,11 +69,11 @@ beforeEach(() => {
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' };
 
 function slimClient(): RdsReadClient {
-  return new RdsReadClient({ ...sdkClientOptions('read'), endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  return new RdsReadClient({ ...sdkClientOptions('read'), endpoint: server.url, region: 'us-east-1', credentials: CREDENTIALS });
 }
 
 function sdkClient(): RDSClient {
-  return new RDSClient({ ...sdkClientOptions('read'), endpoint, region: 'us-east-1', credentials: CREDENTIALS });
+  return new RDSClient({ ...sdkClientOptions('read'), endpoint: server.url, region: 'us-east-1', credentials: CREDENTIALS });
 }
 
 function ok(action: string, result: string): Answer {
@@ -332,7 +321,7 @@ describe('slim RDS read client in the Notify bundle the CDK app deploys', () => 
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'AKIDBUNDLE',
         AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_ENDPOINT_URL_RDS: endpoint,
+        AWS_ENDPOINT_URL_RDS: server.url,
         TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:riderapp-rollback-notifications',
       });
       // Node's own import, past vitest's module transform: the bundle runs as Lambda's Node loads it.

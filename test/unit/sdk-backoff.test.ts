@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useLocalServer } from '../helpers/local-server';
 import { awsCall } from '../../lambdas/aws/call';
 import {
   BACKOFF_SLEEP,
@@ -14,34 +13,23 @@ import {
 import { ThrottledAwsError } from '../../lambdas/shared/errors';
 
 /** An ECS endpoint on 127.0.0.1 that answers ThrottlingException to the first `throttles` calls, then an empty page. */
-let server: Server;
-let endpoint: string;
 let throttles = 0;
 let received: string[] = [];
 let slept: number[] = [];
 
-beforeAll(async () => {
-  server = createServer((request, response) => {
-    received.push(String(request.headers['x-amz-target']).split('.').at(-1) ?? '?');
-    request.resume();
-    request.on('end', () => {
-      if (throttles > 0) {
-        throttles -= 1;
-        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
-        response.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify({ services: [], failures: [] }));
-    });
+const server = useLocalServer((request, response) => {
+  received.push(String(request.headers['x-amz-target']).split('.').at(-1) ?? '?');
+  request.resume();
+  request.on('end', () => {
+    if (throttles > 0) {
+      throttles -= 1;
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+    response.end(JSON.stringify({ services: [], failures: [] }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
 });
 
 beforeEach(() => {
@@ -57,7 +45,7 @@ afterEach(() => {
 });
 
 function clientFor(use: 'read' | 'write'): ECSClient {
-  return new ECSClient({ ...sdkClientOptions(use, {}), endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' } });
+  return new ECSClient({ ...sdkClientOptions(use, {}), endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local' } });
 }
 
 describe('SDK backoff through one replaceable sleep (modelled time in the harness, a real timer in Lambda)', () => {
