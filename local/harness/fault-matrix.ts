@@ -172,6 +172,14 @@ export const STALE_HOLDER = 'arn:aws:states:us-east-1:111122223333:execution:rid
 
 /** Leaves riderapp-service's lock held by {@link STALE_HOLDER}, as an execution stopped before it could release it does. */
 async function holdLockForEndedExecution(world: World): Promise<void> {
+  await withDirectStateTable(world, async (client) => {
+    const taken = await createStateTable({ tableName: world.stateTable.tableName, client }).acquireLock(CLUSTER, SERVICE, STALE_HOLDER, 7200);
+    if (!taken.acquired) throw new Error('the stale-lock story could not leave a lock');
+  });
+}
+
+/** Runs `use` with a client of dynalite itself (not the faulting proxy the functions call), destroyed after. */
+async function withDirectStateTable<T>(world: World, use: (client: DynamoDBClient) => Promise<T>): Promise<T> {
   const client = new DynamoDBClient({
     endpoint: world.stateTable.endpoint,
     region: 'us-east-1',
@@ -179,8 +187,7 @@ async function holdLockForEndedExecution(world: World): Promise<void> {
     maxAttempts: 5,
   });
   try {
-    const taken = await createStateTable({ tableName: world.stateTable.tableName, client }).acquireLock(CLUSTER, SERVICE, STALE_HOLDER, 7200);
-    if (!taken.acquired) throw new Error('the stale-lock story could not leave a lock');
+    return await use(client);
   } finally {
     client.destroy();
   }
@@ -513,13 +520,7 @@ export interface CountRecord {
 
 /** The detector's counts in the state table (read from dynalite itself, not through the faulting proxy). */
 async function countRecords(world: World): Promise<CountRecord[]> {
-  const client = new DynamoDBClient({
-    endpoint: world.stateTable.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 5,
-  });
-  try {
+  return withDirectStateTable(world, async (client) => {
     const { Items = [] } = await client.send(new ScanCommand({ TableName: world.stateTable.tableName, ConsistentRead: true }));
     return Items.filter((item) => item.id?.S?.startsWith('taskstops#') === true).map((item) => ({
       deploymentId: item.id?.S?.split('#').pop() ?? '?',
@@ -527,9 +528,7 @@ async function countRecords(world: World): Promise<CountRecord[]> {
       taskIds: item.taskIds?.SS ?? [],
       evidence: (item.evidence?.L ?? []).map((e) => e.M?.taskId?.S ?? '?'),
     }));
-  } finally {
-    client.destroy();
-  }
+  });
 }
 
 /** Runs one case of a detector story: the scenario with the detector attached, the fault or crash staged, and judges it. */
